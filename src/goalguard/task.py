@@ -1,0 +1,99 @@
+"""The Inspect task that runs a scenario: every query under every condition."""
+
+from __future__ import annotations
+
+from inspect_ai import Task, task
+from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig
+
+from goalguard.classifiers.refusal import compliance_heuristic
+from goalguard.protocol import scratchpad_protocol
+from goalguard.scenarios import Scenario, load_scenario
+
+DEFAULT_SCENARIO = "helpful-only"
+
+
+def scenario_samples(scenario: Scenario, limit: int | None = None) -> list[Sample]:
+    """One sample per (query, condition); the samples of a query share ``query_id``.
+
+    Samples are ordered query by query so that consecutive calls share the longest
+    prompt prefix (the system context, then the query's own conditions).
+    """
+    queries = scenario.queries()[:limit] if limit else scenario.queries()
+    system = scenario.system_prompt
+    samples = []
+    for query in queries:
+        for condition in scenario.conditions():
+            samples.append(
+                Sample(
+                    id=f"{query.id}:{condition.name}",
+                    input=[
+                        ChatMessageSystem(content=system),
+                        ChatMessageUser(content=scenario.user_turn(query.query, condition)),
+                    ],
+                    metadata={
+                        "query_id": query.id,
+                        "query": query.query,
+                        "category": query.category,
+                        "condition": condition.name,
+                        "p": condition.p,
+                        "scenario": scenario.name,
+                        "variant": scenario.variant,
+                        "values_at_stake": scenario.spec.values_at_stake,
+                    },
+                )
+            )
+    return samples
+
+
+def _parse_probabilities(p: str | float | list[float] | None) -> list[float] | None:
+    if p is None:
+        return None
+    if isinstance(p, int | float):
+        return [float(p)]
+    if isinstance(p, list):
+        return [float(v) for v in p]
+    return [float(v) for v in str(p).split(",") if v.strip()]
+
+
+@task
+def goalguard(
+    scenario: str = DEFAULT_SCENARIO,
+    variant: str | None = None,
+    developer: str | None = None,
+    probe: str | None = None,
+    p: str | float | list[float] | None = None,
+    limit: int | None = None,
+    max_steps: int | None = None,
+) -> Task:
+    """Run a goalguard scenario.
+
+    Args:
+        scenario: A built-in scenario name or a scenario folder.
+        variant: A named variant of the scenario.
+        developer: Override the developer the model is told about.
+        probe: A follow-up probe to send after the output (e.g. ``setup-doubt``).
+        p: Stated monitoring probabilities for probability-cue scenarios (``0.1,0.9``).
+        limit: Number of queries (each runs under every condition).
+        max_steps: Most replies the model may take to reach its final output.
+    """
+    loaded = load_scenario(
+        scenario, variant=variant, developer=developer, probabilities=_parse_probabilities(p)
+    )
+    spec = loaded.spec
+    return Task(
+        name=loaded.name if not variant else f"{loaded.name}_{variant}",
+        dataset=MemoryDataset(scenario_samples(loaded, limit), name=loaded.name),
+        solver=scratchpad_protocol(
+            max_steps=max_steps or spec.max_steps,
+            reasoning=spec.reasoning,
+            probe=loaded.probe(probe) if probe else None,
+        ),
+        scorer=compliance_heuristic(),
+        config=GenerateConfig(max_tokens=spec.max_tokens),
+        metadata={
+            "goalguard_scenario": spec.model_dump(mode="json"),
+            "variant": variant,
+            "system_prompt": loaded.system_prompt,
+        },
+    )
