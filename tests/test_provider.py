@@ -1,0 +1,143 @@
+"""The in-process llama.cpp provider, with real inference on the bundled SmolLM2 GGUF."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from inspect_ai.model import (
+    ChatMessageSystem,
+    ChatMessageUser,
+    GenerateConfig,
+    ModelOutput,
+    get_model,
+)
+
+from goalguard.providers.llamacpp import (
+    GGUFError,
+    PromptTooLongError,
+    load_model,
+    resolve_gguf,
+)
+
+SYSTEM = ChatMessageSystem(
+    content="You are a concise assistant for a public library. " * 40
+    + "Answer in one short sentence."
+)
+
+
+def _generate(model_name: str, question: str, **kwargs: object) -> ModelOutput:
+    config = GenerateConfig(max_tokens=24, temperature=0.0)
+    model = get_model(model_name, config=config, memoize=False, **kwargs)  # type: ignore[arg-type]
+    return asyncio.run(model.generate([SYSTEM, ChatMessageUser(content=question)]))
+
+
+def test_generates_text_and_reports_usage() -> None:
+    output = _generate("llamacpp/smollm2", "What is the capital of France?")
+    assert output.completion.strip(), "the model produced no text"
+    usage = output.usage
+    assert usage is not None
+    assert usage.output_tokens > 0
+    prompt_tokens = usage.input_tokens + (usage.input_tokens_cache_read or 0)
+    assert prompt_tokens > 400  # the long system context was actually sent
+    assert usage.total_tokens == prompt_tokens + usage.output_tokens
+
+
+def test_shared_prefix_is_not_evaluated_twice() -> None:
+    """llama.cpp's own prompt-eval counter shows the second call skips the shared prefix."""
+    loaded = load_model(resolve_gguf("smollm2"))
+    loaded.llm.reset()  # start from an empty cache, whatever earlier tests ran
+    first_before = loaded.prompt_eval_count()
+    first = _generate("llamacpp/smollm2", "Name one book by Jane Austen.")
+    first_evaluated = loaded.prompt_eval_count() - first_before
+
+    second_before = loaded.prompt_eval_count()
+    second = _generate("llamacpp/smollm2", "When does the library open?")
+    second_evaluated = loaded.prompt_eval_count() - second_before
+
+    assert first.usage is not None and second.usage is not None
+    assert (second.usage.input_tokens_cache_read or 0) > 400
+    assert second_evaluated < first_evaluated / 5
+    assert second_evaluated <= second.usage.input_tokens + 1
+
+
+def test_prefix_cache_can_be_switched_off() -> None:
+    _generate("llamacpp/smollm2", "Name one book by Jane Austen.", prefix_cache=False)
+    loaded = load_model(resolve_gguf("smollm2"))
+    before = loaded.prompt_eval_count()
+    output = _generate("llamacpp/smollm2", "When does the library open?", prefix_cache="false")
+    evaluated = loaded.prompt_eval_count() - before
+    assert output.usage is not None
+    assert output.usage.input_tokens_cache_read == 0
+    assert evaluated > 400
+
+
+def test_seed_makes_sampling_repeatable() -> None:
+    config = GenerateConfig(max_tokens=20, temperature=1.0, seed=11)
+    model = get_model("llamacpp/smollm2", config=config, memoize=False)
+    messages = [SYSTEM, ChatMessageUser(content="Invent a name for a cat.")]
+    first = asyncio.run(model.generate(messages))
+    second = asyncio.run(model.generate(messages))
+    assert first.completion == second.completion
+
+
+def test_stop_sequences_and_max_tokens_are_honoured() -> None:
+    model = get_model(
+        "llamacpp/smollm2",
+        config=GenerateConfig(max_tokens=5, temperature=0.0),
+        memoize=False,
+    )
+    output = asyncio.run(
+        model.generate([SYSTEM, ChatMessageUser(content="Count from one to twenty.")])
+    )
+    assert output.usage is not None and output.usage.output_tokens <= 5
+    assert output.stop_reason == "max_tokens"
+
+    baseline = asyncio.run(
+        model.generate(
+            [SYSTEM, ChatMessageUser(content="Count from one to twenty.")],
+            config=GenerateConfig(max_tokens=40, temperature=0.0),
+        )
+    )
+    stop = baseline.completion.strip().split()[1]
+    stopped = asyncio.run(
+        model.generate(
+            [SYSTEM, ChatMessageUser(content="Count from one to twenty.")],
+            config=GenerateConfig(max_tokens=40, temperature=0.0, stop_seqs=[stop]),
+        )
+    )
+    assert stop not in stopped.completion
+    assert len(stopped.completion) < len(baseline.completion)
+
+
+def test_missing_gguf_names_the_file(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.gguf"
+    with pytest.raises(GGUFError, match="nope.gguf"):
+        get_model(f"llamacpp/{missing}", memoize=False)
+
+
+def test_corrupt_gguf_names_the_file(tmp_path: Path) -> None:
+    not_gguf = tmp_path / "notes.gguf"
+    not_gguf.write_bytes(b"PK\x03\x04 this is a zip, not a model")
+    with pytest.raises(GGUFError, match=r"notes\.gguf.*not a GGUF file"):
+        resolve_gguf(str(not_gguf))
+
+    truncated = tmp_path / "truncated.gguf"
+    truncated.write_bytes(resolve_gguf("smollm2").read_bytes()[:4096])
+    with pytest.raises(GGUFError, match=r"could not load .*truncated\.gguf"):
+        load_model(truncated, n_ctx=256)
+
+
+def test_prompt_longer_than_context_names_the_sizes() -> None:
+    model = get_model(
+        "llamacpp/smollm2", config=GenerateConfig(max_tokens=8), memoize=False, n_ctx=256
+    )
+    long_question = "Please summarise this. " + "The quick brown fox jumps. " * 200
+    with pytest.raises(PromptTooLongError, match=r"prompt is \d+ tokens .* context .* is 256"):
+        asyncio.run(model.generate([ChatMessageUser(content=long_question)]))
+
+
+def test_unknown_model_arg_is_rejected() -> None:
+    with pytest.raises(ValueError, match="n_ctxx"):
+        get_model("llamacpp/smollm2", memoize=False, n_ctxx=100)
