@@ -112,5 +112,7 @@ def test_needs_continuation() -> None:
     assert needs_continuation(
         "<SCRATCHPAD_REASONING>draft <OUTPUT>x</OUTPUT></SCRATCHPAD_REASONING>"
     )
-    assert not needs_continuation("<SCRATCHPAD_REASONING>a</SCRATCHPAD_REASONING><OUTPUT>b</OUTPUT>")
+    assert not needs_continuation(
+        "<SCRATCHPAD_REASONING>a</SCRATCHPAD_REASONING><OUTPUT>b</OUTPUT>"
+    )
     assert not needs_continuation("Just an answer with no tags.")

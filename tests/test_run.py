@@ -21,9 +21,7 @@ GOALGUARD = [str(Path(sys.executable).parent / "goalguard")]  # the installed en
 
 def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.run(
-        [*GOALGUARD, *args], capture_output=True, text=True, timeout=600, env=env
-    )
+    return subprocess.run([*GOALGUARD, *args], capture_output=True, text=True, timeout=600, env=env)
 
 
 def test_embedded_run_produces_paired_log(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from goalguard.cli._app import app, fail, parse_key_values
+from goalguard.providers.llamacpp import GGUFError, resolve_gguf
 from goalguard.scenarios import ScenarioError
 
 DEFAULT_MODEL = "llamacpp/smollm2"
@@ -60,6 +61,10 @@ def run(
         if v is not None
     }
     if model.startswith("llamacpp/"):
+        try:  # a missing or corrupt GGUF is bad input: say so before Inspect starts
+            resolve_gguf(model.removeprefix("llamacpp/"))
+        except GGUFError as ex:
+            fail(str(ex))
         # One in-process model: samples one at a time keep the shared prefix in its KV cache.
         generate.setdefault("max_connections", 1)
     logs = inspect_eval(
