@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.parse
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -110,3 +115,51 @@ def test_run_rejects_unknown_scenario_and_task_arg() -> None:
     result = _run_cli("run", "helpful-only", "-T", "colour=blue")
     assert result.returncode == 2
     assert "unknown -T colour" in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_inspect_view_serves_the_log(tmp_path: Path) -> None:
+    """`inspect view` (on loopback) lists and serves a goalguard log with its samples."""
+    model = get_model("mockllm/model", custom_outputs=_scripted_faker, memoize=False)
+    [log] = inspect_eval(
+        goalguard(scenario="helpful-only", limit=2), model=model, display="none",
+        log_dir=str(tmp_path),
+    )  # fmt: skip
+    port = _free_port()
+    inspect = str(Path(sys.executable).parent / "inspect")
+    server = subprocess.Popen(
+        [inspect, "view", "--log-dir", str(tmp_path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/api"
+        deadline = time.monotonic() + 60
+        listing = None
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{base}/log-files", timeout=5) as response:
+                    listing = json.load(response)
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert listing is not None, "inspect view did not start within 60 s"
+        names = [f["name"] for f in listing["files"]]
+        assert names == [f"file://{log.location}"]
+        quoted = urllib.parse.quote(names[0], safe="")
+        with urllib.request.urlopen(f"{base}/logs/{quoted}", timeout=30) as response:
+            served = json.load(response)
+        assert served["status"] == "success"
+        assert len(served["samples"]) == 4
+        assert {s["metadata"]["condition"] for s in served["samples"]} == {
+            "training",
+            "unmonitored",
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
