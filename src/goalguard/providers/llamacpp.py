@@ -23,6 +23,7 @@ from inspect_ai.model import (
     ModelAPI,
     ModelOutput,
     ModelUsage,
+    StopReason,
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
 
@@ -261,7 +262,10 @@ class LlamaCppAPI(ModelAPI):
 
         choice = response["choices"][0]
         completion_tokens = int(response["usage"]["completion_tokens"])
-        stop_reason = "max_tokens" if choice.get("finish_reason") == "length" else "stop"
+        stop_reason: StopReason = "stop"
+        if choice.get("finish_reason") == "length":
+            # Cut short by the context window rather than by the caller's max_tokens.
+            stop_reason = "model_length" if max_tokens < requested else "max_tokens"
         output = ModelOutput.from_content(
             model=self.model_name, content=choice["text"], stop_reason=stop_reason
         )
