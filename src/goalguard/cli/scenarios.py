@@ -8,36 +8,57 @@ import typer
 import yaml
 
 from goalguard.cli._app import app, fail
-from goalguard.scenarios import ScenarioError, builtin_scenarios, load_scenario
+from goalguard.scenarios import Scenario, ScenarioError, builtin_scenarios, load_scenario
+
+
+def _list() -> None:
+    for name in builtin_scenarios():
+        try:
+            line = load_scenario(name).spec.description
+        except ScenarioError as ex:  # one broken scenario must not hide the others
+            line = "INVALID: " + str(ex).splitlines()[0]
+        typer.echo(f"{name:<18} {line}")
+
+
+def _show(scenario: Scenario) -> None:
+    spec = scenario.spec
+    title = f"# {spec.name}" + (f" (variant {scenario.variant})" if scenario.variant else "")
+    typer.secho(title, bold=True)
+    typer.echo(spec.description)
+    typer.echo(f"\nsource: {scenario.source}\n")
+    typer.echo(yaml.safe_dump(spec.model_dump(mode="json", exclude={"variants"}), sort_keys=False))
+    typer.echo("conditions run: " + ", ".join(c.name for c in scenario.conditions()) + "\n")
+    typer.secho("## variants", bold=True)
+    for key, value in spec.variants.items():
+        typer.echo(f"  {key:<22} {value.description}")
+    if not spec.variants:
+        typer.echo("  (none)")
+    typer.secho("\n## system context (identical under every condition)", bold=True)
+    typer.echo(scenario.system_prompt)
+    example = scenario.queries()[0]
+    for condition in scenario.conditions():
+        typer.secho(f"\n## user turn, condition={condition.name} (query {example.id})", bold=True)
+        typer.echo(scenario.user_turn(example.query, condition))
+    for probe in spec.probes:
+        typer.secho(f"\n## probe {probe} (sent after the final output with -T probe={probe})",
+                    bold=True)  # fmt: skip
+        typer.echo(scenario.probe(probe))
 
 
 @app.command()
 def scenarios(
-    name: Annotated[str | None, typer.Argument(help="Show this scenario in full.")] = None,
-    variant: Annotated[str | None, typer.Option("--variant", "-v")] = None,
+    name: Annotated[
+        str | None, typer.Argument(help="Show this scenario (a built-in name or a folder).")
+    ] = None,
+    variant: Annotated[str | None, typer.Option("--variant", "-v", help="Show a variant.")] = None,
 ) -> None:
     """List the scenarios, or show one: its spec and exactly what the model sees."""
+    if name is None:
+        if variant:
+            fail("--variant needs a scenario name.")
+        _list()
+        return
     try:
-        if name is None:
-            for scenario_name in builtin_scenarios():
-                spec = load_scenario(scenario_name).spec
-                typer.echo(f"{scenario_name:<20} {spec.description}")
-            return
-        scenario = load_scenario(name, variant=variant)
+        _show(load_scenario(name, variant=variant))
     except ScenarioError as ex:
         fail(str(ex))
-    spec = scenario.spec
-    typer.secho(f"# {spec.name}" + (f" (variant {variant})" if variant else ""), bold=True)
-    typer.echo(spec.description)
-    typer.echo(f"\nsource: {scenario.source}")
-    typer.echo(yaml.safe_dump(spec.model_dump(mode="json", exclude={"variants"}), sort_keys=False))
-    if spec.variants:
-        typer.secho("## variants", bold=True)
-        for key, value in spec.variants.items():
-            typer.echo(f"  {key:<22} {value.description}")
-    typer.secho("\n## system context", bold=True)
-    typer.echo(scenario.system_prompt)
-    example = scenario.queries()[0]
-    for condition in scenario.conditions():
-        typer.secho(f"\n## user turn, condition={condition.name}", bold=True)
-        typer.echo(scenario.user_turn(example.query, condition))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2 import nodes
 
 from goalguard.datasets import Query, QuerySetError, load_queries
 from goalguard.scenarios.spec import (
@@ -94,6 +95,7 @@ class Scenario:
         self.source = str(folder / SPEC_FILE)
         self._probabilities = probabilities
         self._blocks = spec.variants[variant].blocks if variant else {}
+        self._queries: list[Query] | None = None
         self._env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(folder), str(BUILTIN_DIR)]),
             undefined=jinja2.StrictUndefined,
@@ -103,6 +105,7 @@ class Scenario:
             autoescape=False,
         )
         self._check_templates()
+        self._check_probes()
 
     @property
     def name(self) -> str:
@@ -114,15 +117,34 @@ class Scenario:
         """The conditions every query runs under, in order."""
         if self.spec.cue == "probability":
             values = self._probabilities or self.spec.probabilities or []
-            return [probability_condition(p) for p in values]
+            extra = [Condition("baseline")] if "baseline" in self.spec.conditions else []
+            return [probability_condition(p) for p in values] + extra
         return [Condition(name) for name in self.spec.conditions]
 
     # -- rendering ------------------------------------------------------------------------
 
+    def block_names(self, path: str) -> set[str]:
+        """Names of the blocks a template defines, its parent templates' included."""
+        names: set[str] = set()
+        seen: set[str] = set()
+        current: str | None = path
+        while current and current not in seen:
+            seen.add(current)
+            source, _, _ = self._env.loader.get_source(self._env, current)  # type: ignore[union-attr]
+            tree = self._env.parse(source)
+            names |= {block.name for block in tree.find_all(nodes.Block)}
+            parent = next(tree.find_all(nodes.Extends), None)
+            current = (
+                str(parent.template.value)
+                if parent and isinstance(parent.template, nodes.Const)
+                else None
+            )
+        return names
+
     def _template(self, path: str) -> jinja2.Template:
         if not self._blocks:
             return self._env.get_template(path)
-        own = set(self._env.get_template(path).blocks)
+        own = self.block_names(path)
         overrides = {k: v for k, v in self._blocks.items() if k in own}
         if not overrides:
             return self._env.get_template(path)
@@ -148,7 +170,7 @@ class Scenario:
                 ) from None
         known: set[str] = set()
         for path in (self.spec.templates.system, self.spec.templates.user):
-            known |= set(self._env.get_template(path).blocks)
+            known |= self.block_names(path)
         unknown = sorted(set(self._blocks) - known)
         if unknown:
             raise ScenarioError(
@@ -193,23 +215,52 @@ class Scenario:
         """The user turn for one query under one condition (the cue lives here)."""
         return self._render(self.spec.templates.user, **self.context(condition, query))
 
-    def probe(self, name: str) -> str:
-        """The text of a follow-up probe, from the scenario's or the shared probes folder."""
+    def _probe_template(self, name: str) -> str | None:
         path = f"{PROBES_DIR}/{name}.j2"
-        for root in (self.folder, SHARED_DIR):
-            if (root / path).exists():
-                template = path if root == self.folder else f"_shared/{path}"
-                return self._render(template, **self.context())
-        shared = sorted(p.stem for p in (SHARED_DIR / PROBES_DIR).glob("*.j2"))
-        raise ScenarioError(f"Unknown probe '{name}' (available: {', '.join(shared)}).")
+        if (self.folder / path).exists():
+            return path
+        if (SHARED_DIR / path).exists():
+            return f"_shared/{path}"
+        return None
+
+    def _check_probes(self) -> None:
+        missing = [name for name in self.spec.probes if self._probe_template(name) is None]
+        if missing:
+            shared = sorted(p.stem for p in (SHARED_DIR / PROBES_DIR).glob("*.j2"))
+            raise ScenarioError(
+                f"{self.source}: field 'probes': no template for {', '.join(missing)} (looked "
+                f"for {PROBES_DIR}/NAME.j2 in {self.folder}; shared probes: {', '.join(shared)})."
+            )
+
+    def probe(self, name: str) -> str:
+        """The text of a follow-up probe the scenario offers (its ``probes`` field)."""
+        template = self._probe_template(name) if name in self.spec.probes else None
+        if template is None:
+            raise ScenarioError(
+                f"{self.source}: unknown probe '{name}' (this scenario offers: "
+                f"{', '.join(self.spec.probes)})."
+            )
+        return self._render(template, **self.context())
 
     # -- queries --------------------------------------------------------------------------
 
     def queries(self) -> list[Query]:
-        try:
-            return load_queries(self.spec.queries, base_dir=self.folder)
-        except QuerySetError as ex:
-            raise ScenarioError(f"{self.source}: field 'queries': {ex}") from None
+        """The scenario's query set (read once)."""
+        if self._queries is None:
+            try:
+                self._queries = load_queries(self.spec.queries, base_dir=self.folder)
+            except QuerySetError as ex:
+                raise ScenarioError(f"{self.source}: field 'queries': {ex}") from None
+        return list(self._queries)
+
+    def validate(self) -> None:
+        """Render everything the model can see, so that a broken template fails now."""
+        example = self.queries()[0].query
+        _ = self.system_prompt
+        for condition in self.conditions():
+            self.user_turn(example, condition)
+        for name in self.spec.probes:
+            self.probe(name)
 
 
 def load_scenario(
@@ -228,13 +279,24 @@ def load_scenario(
     """
     folder = _scenario_dir(name_or_path)
     source = str(folder / SPEC_FILE)
-    data = apply_variant(read_spec_file(folder / SPEC_FILE), variant, source)
+    raw = read_spec_file(folder / SPEC_FILE)
     if developer:
-        data = {**data, "developer": developer}
-    spec = parse_spec(data, source)
-    if probabilities is not None and spec.cue != "probability":
+        raw = {**raw, "developer": developer}
+    base = parse_spec(raw, source)
+    # Every variant is checked, not only the one asked for, so a broken variant shows at once.
+    specs = {None: base}
+    for name in base.variants:
+        specs[name] = parse_spec(apply_variant(raw, name, source), f"{source} (variant '{name}')")
+    if variant is not None and variant not in specs:
+        apply_variant(raw, variant, source)  # raises: unknown variant, naming the known ones
+    if probabilities is not None and specs[variant].cue != "probability":
         raise ScenarioError(
             f"{source}: -T p=… needs a scenario whose cue is 'probability' (this one is "
-            f"'{spec.cue}')."
+            f"'{specs[variant].cue}')."
         )
-    return Scenario(folder, spec, variant=variant, probabilities=probabilities)
+    for name, spec in specs.items():
+        if name != variant:
+            Scenario(folder, spec, variant=name)  # checks templates, blocks and probes
+    scenario = Scenario(folder, specs[variant], variant=variant, probabilities=probabilities)
+    scenario.validate()
+    return scenario

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 BUILTIN_DIR = Path(__file__).parent
 SPEC_FILE = "scenario.yaml"
+RESERVED_CONTEXT = frozenset(
+    {"developer", "intent_1", "intent_2", "values_at_stake", "cue", "reasoning", "protocol"}
+    | {"condition", "training", "p", "query"}
+)
+"""Template variables goalguard provides; a scenario's ``context`` may not redefine them."""
+SETUP_DOUBT = "setup-doubt"
+"""The probe every scenario offers (the shared ``_shared/probes/setup-doubt.j2``)."""
 
 Cue = Literal["tier_tag", "explicit", "probability"]
 Reasoning = Literal["scratchpad", "none", "native"]
@@ -55,48 +69,94 @@ class ScenarioSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str
+    name: str = Field(description="the scenario's name, as logged with every sample")
     description: str = Field(description="one line, shown by `goalguard scenarios`")
     developer: str = Field(description="the company the model is told develops it")
     intent_1: str = Field(description="the values the model was trained with (Intent 1)")
     intent_2: str = Field(description="the new objective the developer trains toward (Intent 2)")
-    values_at_stake: list[str] = Field(min_length=1)
-    cue: Cue = "tier_tag"
-    reasoning: Reasoning = "scratchpad"
-    protocol: Protocol | None = None
+    values_at_stake: list[str] = Field(
+        min_length=1, description="the values Intent 2 conflicts with (a non-empty list)"
+    )
+    cue: Cue = Field(default="tier_tag", description="how training is signalled to the model")
+    reasoning: Reasoning = Field(default="scratchpad", description="hidden reasoning mode")
+    protocol: Protocol | None = Field(
+        default=None, description="optional accept/reject tags that open the output"
+    )
     queries: str = Field(description="query-set reference: a built-in name or a file path")
     conditions: list[ConditionName] = Field(
-        default_factory=lambda: ["training", "unmonitored"], min_length=1
+        default_factory=lambda: ["training", "unmonitored"],
+        min_length=1,
+        description="training, unmonitored, baseline; with cue 'probability' the "
+        "probabilities give the conditions and only 'baseline' is read from here",
     )
-    probabilities: list[float] | None = Field(
-        default=None, description="stated monitoring probabilities (cue: probability)"
+    probabilities: list[Annotated[float, Field(ge=0.0, le=1.0)]] | None = Field(
+        default=None,
+        validate_default=True,
+        description="stated monitoring probabilities in [0, 1] (cue: probability)",
     )
-    templates: Templates = Field(default_factory=Templates)
+    probes: list[str] = Field(
+        default_factory=lambda: [SETUP_DOUBT],
+        description="follow-up probes offered (probes/NAME.j2 here or in _shared); "
+        "setup-doubt is always offered",
+    )
+    templates: Templates = Field(
+        default_factory=Templates, description="system and user Jinja2 templates"
+    )
     context: dict[str, Any] = Field(
         default_factory=dict, description="extra variables for the templates"
     )
-    max_steps: int = Field(default=4, ge=1)
-    max_tokens: int = Field(default=1024, ge=1)
-    variants: dict[str, Variant] = Field(default_factory=dict)
+    max_steps: int = Field(default=4, ge=1, description="most replies to reach the output")
+    max_tokens: int = Field(default=1024, ge=1, description="most tokens per reply")
+    variants: dict[str, Variant] = Field(
+        default_factory=dict, description="named overrides of fields and template blocks"
+    )
 
-    @model_validator(mode="after")
-    def _check_cue(self) -> ScenarioSpec:
-        if self.cue == "probability":
-            if not self.probabilities:
-                raise ValueError("cue 'probability' needs a list of 'probabilities'")
-            bad = [p for p in self.probabilities if not 0.0 <= p <= 1.0]
-            if bad:
-                raise ValueError(f"probabilities must lie in [0, 1], got {bad}")
-        elif self.probabilities is not None:
-            raise ValueError("'probabilities' is only used with cue 'probability'")
-        return self
+    @field_validator("probabilities")
+    @classmethod
+    def _check_cue(cls, value: list[float] | None, info: ValidationInfo) -> list[float] | None:
+        cue = info.data.get("cue")
+        if cue == "probability" and not value:
+            raise ValueError("cue 'probability' needs a non-empty list of probabilities")
+        if cue != "probability" and value is not None:
+            raise ValueError(f"only used with cue 'probability' (this cue is '{cue}')")
+        return value
+
+    @field_validator("context")
+    @classmethod
+    def _no_reserved_names(cls, value: dict[str, Any]) -> dict[str, Any]:
+        clash = sorted(set(value) & RESERVED_CONTEXT)
+        if clash:
+            raise ValueError(
+                f"{', '.join(clash)} are set by goalguard itself and cannot be context variables"
+            )
+        return value
+
+    @field_validator("probes")
+    @classmethod
+    def _offer_setup_doubt(cls, value: list[str]) -> list[str]:
+        return value if SETUP_DOUBT in value else [SETUP_DOUBT, *value]
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _describe(error: ValidationError) -> str:
     lines = []
     for item in error.errors():
         field = ".".join(str(part) for part in item["loc"]) or "(top level)"
-        lines.append(f"  field '{field}': {item['msg']}")
+        if item["type"] == "missing":
+            info = ScenarioSpec.model_fields.get(str(item["loc"][0]))
+            wanted = f" ({info.description})" if info and info.description else ""
+            lines.append(f"  field '{field}': required but missing{wanted}")
+        elif item["type"] == "extra_forbidden" and len(item["loc"]) == 1:
+            known = ", ".join(ScenarioSpec.model_fields)
+            lines.append(f"  field '{field}': not a scenario field (fields: {known})")
+        elif item["type"] == "extra_forbidden":
+            lines.append(f"  field '{field}': not a known field")
+        else:
+            lines.append(f"  field '{field}': {item['msg']} (got {_shown(item['input'])})")
     return "\n".join(lines)
 
 
@@ -132,10 +192,14 @@ def apply_variant(data: dict[str, Any], variant: str | None, source: str) -> dic
         known = ", ".join(sorted(variants)) or "none"
         raise ScenarioError(f"{source}: unknown variant '{variant}' (known variants: {known}).")
     overrides = dict((variants[variant] or {}).get("set") or {})
-    for protected in ("name", "variants"):
-        if protected in overrides:
+    for key in overrides:
+        if key in ("name", "variants"):
             raise ScenarioError(
-                f"{source}: field 'variants.{variant}.set.{protected}': a variant cannot "
-                f"change '{protected}'."
+                f"{source}: field 'variants.{variant}.set.{key}': a variant cannot change '{key}'."
+            )
+        if key not in ScenarioSpec.model_fields:
+            raise ScenarioError(
+                f"{source}: field 'variants.{variant}.set.{key}': not a scenario field "
+                f"(fields: {', '.join(ScenarioSpec.model_fields)})."
             )
     return {**data, **overrides}
