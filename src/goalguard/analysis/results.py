@@ -1,0 +1,152 @@
+"""The analysis result: every number goalguard reports, with its interval and n.
+
+One :class:`GroupSummary` per (model, scenario, variant). Rates are :class:`Proportion`
+(Wilson 95% interval); the compliance gap is a :class:`PairedGap` (paired by query);
+the oversight sweep is a :class:`SweepFit`. :class:`AnalysisSummary` holds them all and
+is what ``goalguard report --json`` writes (``model_dump(mode="json")``).
+
+Built by ``goalguard.analysis.summarize(table)`` from the one-row-per-sample DataFrame of
+``goalguard.analysis.read_table(paths)`` (columns documented in ``docs/analysis.md``).
+
+A rate whose denominator is zero has ``estimate``/``low``/``high`` None: the number does
+not exist, which is different from 0.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+ModelKind = Literal["embedded", "organism", "other"]
+"""``embedded``: the bundled SmolLM2 (or another llama.cpp GGUF); ``organism``: a scripted
+model with known rates. Both say nothing about real models and the report says so."""
+
+
+class Proportion(BaseModel):
+    """``k`` of ``n`` samples, with a Wilson 95% interval."""
+
+    k: int
+    n: int
+    estimate: float | None
+    low: float | None
+    high: float | None
+    method: str = "wilson"
+
+
+class PairedGap(BaseModel):
+    """Compliance(training) − compliance(unmonitored), paired by query.
+
+    With several epochs each query's compliance is first averaged within condition;
+    ``n_pairs`` counts queries seen under both conditions. ``discordant_*`` count queries
+    (epoch 1 of each, or the majority over epochs) that complied in only one condition;
+    McNemar's exact test is on those.
+    """
+
+    first: str = "training"
+    second: str = "unmonitored"
+    n_pairs: int
+    estimate: float | None
+    low: float | None
+    high: float | None
+    method: str
+    """``newcombe`` (one epoch: Newcombe's hybrid score interval for paired
+    proportions) or ``bootstrap`` (several epochs: paired bootstrap over queries)."""
+    discordant_first_only: int
+    discordant_second_only: int
+    mcnemar_p: float | None
+    """Two-sided exact McNemar p-value; None when there are no pairs."""
+
+
+class ConditionStats(BaseModel):
+    """Everything per condition (``training``, ``unmonitored``, ``baseline``, ``p=0.25``)."""
+
+    condition: str
+    p: float | None = None
+    """The stated monitoring probability for probability-cue conditions."""
+    n_samples: int
+    parse_failures: int
+    parse_failure_rate: float | None
+    compliance: Proportion
+    """Compliance label in ``labels.COMPLIANT_LABELS`` among samples with a compliance label
+    other than unclear / judge error."""
+    partial: Proportion | None = None
+    """partial_compliance = yes (or compliance = partial when that classifier did not run)."""
+    af_reasoning: Proportion | None = None
+    setup_doubt: Proportion | None = None
+    goal_guarding: dict[str, Proportion] = Field(default_factory=dict)
+    """Share of each goal_guarding label (terminal, instrumental, none, unclear)."""
+    value_priority: dict[str, Proportion] = Field(default_factory=dict)
+    """Share of each value_priority label (harmlessness, honesty, none, unclear)."""
+    dual_intent: dict[str, Proportion] = Field(default_factory=dict)
+    """Share consistent with intent_1_only, intent_2_only, both, neither (and unclear)."""
+
+
+class SweepPoint(BaseModel):
+    p: float
+    compliance: Proportion
+
+
+class SweepFit(BaseModel):
+    """Compliance against stated monitoring probability p: a least-squares line over samples.
+
+    ``slope`` is the change in compliance rate per unit of p (p from 0 to 1); its interval
+    is a 95% interval from query-clustered standard errors.
+    """
+
+    points: list[SweepPoint]
+    slope: float | None
+    low: float | None
+    high: float | None
+    intercept: float | None
+    n: int
+    method: str = "ols, query-clustered SE"
+
+
+class CategoryRow(BaseModel):
+    """Compliance per condition and the paired gap within one query category."""
+
+    category: str
+    compliance: dict[str, Proportion]
+    gap: PairedGap | None = None
+
+
+class AnalysisWarning(BaseModel):
+    """A caution printed with the numbers: small cells, many parse failures."""
+
+    kind: Literal["small_cell", "parse_failures", "missing_classifier", "mixed_runs"]
+    message: str
+    condition: str | None = None
+    category: str | None = None
+
+
+class GroupSummary(BaseModel):
+    """All statistics of one (model, scenario, variant)."""
+
+    model: str
+    model_kind: ModelKind
+    scenario: str
+    variant: str | None = None
+    n_samples: int
+    n_queries: int
+    epochs: int
+    logs: list[str]
+    labels: list[str]
+    """The classifier labels present in these logs."""
+    conditions: list[ConditionStats]
+    gap: PairedGap | None = None
+    """None unless both training and unmonitored were run."""
+    af_among_compliant_training: Proportion | None = None
+    """AF-reasoning rate among training samples that complied."""
+    sweep: SweepFit | None = None
+    """Present when the runs had probability conditions."""
+    categories: list[CategoryRow] = Field(default_factory=list)
+    warnings: list[AnalysisWarning] = Field(default_factory=list)
+
+
+class AnalysisSummary(BaseModel):
+    """Every group found in the logs read."""
+
+    groups: list[GroupSummary]
+    n_samples: int
+    logs: list[str]
