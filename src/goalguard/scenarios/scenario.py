@@ -289,6 +289,9 @@ def load_scenario(
         specs[name] = parse_spec(apply_variant(raw, name, source), f"{source} (variant '{name}')")
     if variant is not None and variant not in specs:
         apply_variant(raw, variant, source)  # raises: unknown variant, naming the known ones
+    bad = [p for p in probabilities or [] if not 0.0 <= p <= 1.0]
+    if bad or probabilities == []:
+        raise ScenarioError(f"-T p=…: probabilities must be numbers in [0, 1], got {bad or '[]'}.")
     if probabilities is not None and specs[variant].cue != "probability":
         raise ScenarioError(
             f"{source}: -T p=… needs a scenario whose cue is 'probability' (this one is "

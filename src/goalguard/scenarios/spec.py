@@ -177,7 +177,10 @@ def read_spec_file(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise ScenarioError(f"{path}: file not found.") from None
     except yaml.YAMLError as ex:
-        raise ScenarioError(f"{path}: not valid YAML ({ex}).") from None
+        mark = getattr(ex, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(ex, "problem", None) or str(ex)
+        raise ScenarioError(f"{path}{where}: not valid YAML ({problem}).") from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: expected a mapping of fields.")
     return data
