@@ -202,6 +202,8 @@ def test_oversight_sweep_conditions_and_p_override() -> None:
         load_scenario("helpful-only", probabilities=[0.3])
     with pytest.raises(ScenarioError, match=r"in \[0, 1\]"):
         load_scenario("oversight-sweep", probabilities=[1.5])
+    with pytest.raises(ScenarioError, match="expected numbers like 0.3"):
+        goalguard(scenario="oversight-sweep", p="0.1,high")
 
 
 def test_developer_override_replaces_every_mention() -> None:

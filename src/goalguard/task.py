@@ -8,7 +8,7 @@ from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig
 
 from goalguard.classifiers.refusal import compliance_heuristic
 from goalguard.protocol import scratchpad_protocol
-from goalguard.scenarios import Scenario, load_scenario
+from goalguard.scenarios import Scenario, ScenarioError, load_scenario
 
 DEFAULT_SCENARIO = "helpful-only"
 
@@ -51,9 +51,11 @@ def _parse_probabilities(p: str | float | list[float] | None) -> list[float] | N
         return None
     if isinstance(p, int | float):
         return [float(p)]
-    if isinstance(p, list):
-        return [float(v) for v in p]
-    return [float(v) for v in str(p).split(",") if v.strip()]
+    values = p if isinstance(p, list) else [v for v in str(p).split(",") if v.strip()]
+    try:
+        return [float(v) for v in values]
+    except (TypeError, ValueError):
+        raise ScenarioError(f"-T p=…: expected numbers like 0.3 or 0.1,0.9, got {p!r}.") from None
 
 
 @task
