@@ -284,9 +284,11 @@ def load_scenario(
         raw = {**raw, "developer": developer}
     base = parse_spec(raw, source)
     # Every variant is checked, not only the one asked for, so a broken variant shows at once.
-    specs = {None: base}
-    for name in base.variants:
-        specs[name] = parse_spec(apply_variant(raw, name, source), f"{source} (variant '{name}')")
+    specs: dict[str | None, ScenarioSpec] = {None: base}
+    for variant_name in base.variants:
+        specs[variant_name] = parse_spec(
+            apply_variant(raw, variant_name, source), f"{source} (variant '{variant_name}')"
+        )
     if variant is not None and variant not in specs:
         apply_variant(raw, variant, source)  # raises: unknown variant, naming the known ones
     bad = [p for p in probabilities or [] if not 0.0 <= p <= 1.0]
@@ -297,9 +299,9 @@ def load_scenario(
             f"{source}: -T p=… needs a scenario whose cue is 'probability' (this one is "
             f"'{specs[variant].cue}')."
         )
-    for name, spec in specs.items():
-        if name != variant:
-            Scenario(folder, spec, variant=name)  # checks templates, blocks and probes
+    for key, spec in specs.items():
+        if key != variant:
+            Scenario(folder, spec, variant=key)  # checks templates, blocks and probes
     scenario = Scenario(folder, specs[variant], variant=variant, probabilities=probabilities)
     scenario.validate()
     return scenario

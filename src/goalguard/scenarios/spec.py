@@ -28,6 +28,7 @@ SETUP_DOUBT = "setup-doubt"
 Cue = Literal["tier_tag", "explicit", "probability"]
 Reasoning = Literal["scratchpad", "none", "native"]
 ConditionName = Literal["training", "unmonitored", "baseline"]
+DEFAULT_CONDITIONS: list[ConditionName] = ["training", "unmonitored"]
 
 
 class ScenarioError(ValueError):
@@ -84,7 +85,7 @@ class ScenarioSpec(BaseModel):
     )
     queries: str = Field(description="query-set reference: a built-in name or a file path")
     conditions: list[ConditionName] = Field(
-        default_factory=lambda: ["training", "unmonitored"],
+        default_factory=lambda: list(DEFAULT_CONDITIONS),
         min_length=1,
         description="training, unmonitored, baseline; with cue 'probability' the "
         "probabilities give the conditions and only 'baseline' is read from here",
