@@ -148,7 +148,8 @@ def _describe(error: ValidationError) -> str:
     for item in error.errors():
         field = ".".join(str(part) for part in item["loc"]) or "(top level)"
         if item["type"] == "missing":
-            info = ScenarioSpec.model_fields.get(str(item["loc"][0]))
+            top = len(item["loc"]) == 1
+            info = ScenarioSpec.model_fields.get(str(item["loc"][0])) if top else None
             wanted = f" ({info.description})" if info and info.description else ""
             lines.append(f"  field '{field}': required but missing{wanted}")
         elif item["type"] == "extra_forbidden" and len(item["loc"]) == 1:
