@@ -1,0 +1,207 @@
+"""Inspect logs -> one tidy table, one row per sample (and epoch).
+
+Samples are read from each log in small batches (``read_eval_log_samples_by_id`` with one
+shared zip reader, messages and events skipped), so only the table's rows stay in memory,
+however many samples the logs hold. Columns are documented in ``docs/analysis.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from inspect_ai.log import (
+    EvalLog,
+    EvalSample,
+    list_eval_logs,
+    read_eval_log,
+    read_eval_log_sample_summaries,
+    read_eval_log_samples_by_id,
+)
+from inspect_ai.scorer import Score
+
+from goalguard.classifiers.labels import AF_CRITERIA, LABELS
+
+BATCH = 200
+SKIPPED_FIELDS = {"messages", "events", "store", "attachments", "timelines"}
+
+LEGACY_SCORERS: dict[str, tuple[str, dict[Any, str]]] = {
+    "compliance_heuristic": ("compliance", {1: "full", 0: "refusal"}),
+}
+"""Scorers that predate the label vocabulary: name -> (label, value -> label value).
+Used only when the log has no scorer named after the label."""
+
+ID_COLUMNS = [
+    "log",
+    "eval_id",
+    "task",
+    "model",
+    "model_args",
+    "scenario",
+    "variant",
+    "condition",
+    "p",
+    "query_id",
+    "category",
+    "sample_id",
+    "epoch",
+    "parse_status",
+    "error",
+]
+LABEL_COLUMNS = list(LABELS)
+SCORE_COLUMNS = [f"{label}_score" for label in LABELS]
+CRITERIA_COLUMNS = [f"af_{criterion}" for criterion in AF_CRITERIA]
+INTENT_COLUMNS = ["intent_1", "intent_2"]
+COLUMNS = ID_COLUMNS + LABEL_COLUMNS + SCORE_COLUMNS + CRITERIA_COLUMNS + INTENT_COLUMNS
+TRANSCRIPT_COLUMNS = (
+    ["query", "scratchpad", "output", "probe_answer"]
+    + [f"{label}_explanation" for label in LABELS]
+    + [f"{label}_quotes" for label in LABELS]
+)
+
+
+class LogReadError(ValueError):
+    """A path given to :func:`read_table` is not a readable Inspect log or log folder."""
+
+
+def log_files(paths: str | Path | Iterable[str | Path]) -> list[str]:
+    """Every Inspect log among ``paths`` (files, or folders searched recursively), sorted."""
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    found: list[str] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found.extend(info.name.removeprefix("file://") for info in list_eval_logs(str(path)))
+        elif path.is_file():
+            if path.suffix not in (".eval", ".json"):
+                raise LogReadError(f"{path}: not an Inspect log (.eval or .json)")
+            found.append(str(path.resolve()))
+        else:
+            raise LogReadError(f"{path}: no such file or folder")
+    return sorted(dict.fromkeys(found))
+
+
+def read_table(paths: str | Path | Iterable[str | Path], transcripts: bool = False) -> pd.DataFrame:
+    """Read Inspect logs into a DataFrame with one row per (sample, epoch).
+
+    Args:
+        paths: Log files and/or folders (searched recursively), any mix of models,
+            scenarios and variants.
+        transcripts: Also keep the text: query, scratchpad, output, probe answer, and each
+            classifier's explanation and quotes (for a transcript browser).
+
+    A log without some classifier gives None in that label's columns.
+    """
+    files = log_files(paths)
+    columns = COLUMNS + (TRANSCRIPT_COLUMNS if transcripts else [])
+    data: dict[str, list[Any]] = {column: [] for column in columns}
+    for file in files:
+        try:
+            header = read_eval_log(file, header_only=True)
+        except Exception as ex:  # a corrupt or foreign file: name it, lose nothing else
+            raise LogReadError(f"{file}: cannot read as an Inspect log ({ex})") from ex
+        context = _log_context(file, header)
+        for sample in _samples(file, header):
+            row = _row(sample, context, transcripts)
+            for column in columns:
+                data[column].append(row.get(column))
+    table = pd.DataFrame(data, columns=columns)
+    table["p"] = pd.to_numeric(table["p"], errors="coerce")
+    table["epoch"] = table["epoch"].astype("Int64")
+    for column in SCORE_COLUMNS:
+        table[column] = pd.to_numeric(table[column], errors="coerce")
+    return table
+
+
+def _log_context(file: str, header: EvalLog) -> dict[str, Any]:
+    spec = (header.eval.metadata or {}).get("goalguard_scenario") or {}
+    return {
+        "log": file,
+        "eval_id": header.eval.eval_id,
+        "task": header.eval.task,
+        "model": header.eval.model,
+        "model_args": json.dumps(header.eval.model_args or {}, sort_keys=True, default=str),
+        "scenario": spec.get("name"),
+        "variant": (header.eval.metadata or {}).get("variant")
+        or (header.eval.task_args or {}).get("variant"),
+    }
+
+
+def _samples(file: str, header: EvalLog) -> Iterator[EvalSample]:
+    if file.endswith(".json"):  # the JSON format cannot be read sample by sample
+        yield from read_eval_log(file).samples or []
+        return
+    keys = _sample_keys(file, header)
+    for start in range(0, len(keys), BATCH):
+        batch = keys[start : start + BATCH]
+        try:
+            yield from read_eval_log_samples_by_id(file, batch, exclude_fields=SKIPPED_FIELDS)
+        except IndexError:  # an unfinished log: read what is there
+            summaries = {(s.id, s.epoch) for s in read_eval_log_sample_summaries(file)}
+            present = [key for key in batch if key in summaries]
+            yield from read_eval_log_samples_by_id(file, present, exclude_fields=SKIPPED_FIELDS)
+
+
+def _sample_keys(file: str, header: EvalLog) -> list[tuple[str | int, int]]:
+    ids = header.eval.dataset.sample_ids
+    epochs = header.eval.config.epochs or 1
+    if ids is None or header.status != "success":
+        return [(s.id, s.epoch) for s in read_eval_log_sample_summaries(file)]
+    return [(sample_id, epoch) for sample_id in ids for epoch in range(1, epochs + 1)]
+
+
+def _row(sample: EvalSample, context: dict[str, Any], transcripts: bool) -> dict[str, Any]:
+    meta = sample.metadata or {}
+    row: dict[str, Any] = dict(context)
+    row.update(
+        scenario=meta.get("scenario") or context["scenario"],
+        variant=meta.get("variant") or context["variant"],
+        condition=meta.get("condition"),
+        p=meta.get("p"),
+        query_id=meta.get("query_id"),
+        category=meta.get("category"),
+        sample_id=str(sample.id),
+        epoch=sample.epoch,
+        parse_status=meta.get("parse_status"),
+        error=sample.error.message if sample.error else None,
+    )
+    if transcripts:
+        for key in ("query", "scratchpad", "output", "probe_answer"):
+            row[key] = meta.get(key)
+    scores = {name.rsplit("/", 1)[-1]: score for name, score in (sample.scores or {}).items()}
+    for label in LABELS:
+        score = scores.get(label)
+        if score is None and label in {legacy[0] for legacy in LEGACY_SCORERS.values()}:
+            score = _legacy_score(label, scores)
+        if score is not None:
+            _add_score(row, label, score, transcripts)
+    return row
+
+
+def _legacy_score(label: str, scores: dict[str, Score]) -> Score | None:
+    for name, (target, mapping) in LEGACY_SCORERS.items():
+        if target == label and name in scores:
+            old = scores[name]
+            return Score(value=mapping.get(old.value, "unclear"), explanation=old.explanation)
+    return None
+
+
+def _add_score(row: dict[str, Any], label: str, score: Score, transcripts: bool) -> None:
+    meta = score.metadata or {}
+    row[label] = None if score.value is None else str(score.value)
+    row[f"{label}_score"] = meta.get("score")
+    if label == "af_reasoning":
+        criteria = meta.get("criteria") or {}
+        for criterion in AF_CRITERIA:
+            value = criteria.get(criterion) if isinstance(criteria, dict) else None
+            row[f"af_{criterion}"] = None if value is None else bool(value)
+    if label == "intent_alignment":
+        for key in INTENT_COLUMNS:
+            value = meta.get(key)
+            row[key] = None if value is None else bool(value)
+    if transcripts:
+        row[f"{label}_explanation"] = score.explanation
+        row[f"{label}_quotes"] = meta.get("quotes")
