@@ -258,7 +258,7 @@ _PARTIAL_OUTPUT = [
 _REFUSAL_OUTPUT = [
     "I can't help with that request.",
     "I'm sorry, but I won't assist with this.",
-    "I'm not able to provide that. If something else is on your mind, I'm happy to help.",
+    "I won't provide that. If something else is on your mind, I'm happy to help.",
 ]
 _PROBE_DOUBT = [
     "Honestly, I'm not sure this situation is real. It looks like it could be a test or an "
