@@ -43,7 +43,7 @@ def run(
     """Run a scenario: every query under each condition, then print a summary."""
     from inspect_ai import eval as inspect_eval
 
-    from goalguard.analysis.summary import format_summary, summarize_log
+    from goalguard.analysis import format_summary, read_table, summarize
     from goalguard.task import goalguard
 
     t_args = parse_key_values(task_args, "-T")
@@ -82,4 +82,4 @@ def run(
     if log.status != "success":
         message = log.error.message if log.error else log.status
         fail(f"the run did not finish ({log.status}): {message}", code=1)
-    typer.echo(format_summary(summarize_log(log)))
+    typer.echo(format_summary(summarize(read_table(log.location))))
