@@ -248,3 +248,10 @@ def test_bad_query_files_name_file_and_line(
 def test_missing_query_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(QuerySetError, match="absent.jsonl"):
         load_queries("absent.jsonl", base_dir=tmp_path)
+
+
+def test_csv_error_names_the_record_start_line_after_a_multiline_field(tmp_path: Path) -> None:
+    path = tmp_path / "multi.csv"
+    path.write_text('id,query\na,"first line\nsecond line"\nb,ok\n,no id here\n', encoding="utf-8")
+    with pytest.raises(QuerySetError, match=r"multi\.csv, line 5: missing field 'id'"):
+        load_query_file(path)

@@ -90,7 +90,12 @@ def load_query_file(path: Path) -> list[Query]:
                     raise QuerySetError(f"{path}, line {number}: expected a JSON object.")
                 records.append((number, record))
     elif suffix == ".csv":
-        records = [(n, dict(r)) for n, r in enumerate(_read_csv(path), start=2)]
+        with path.open(newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            start = 2  # the header is line 1; a quoted field may span several lines
+            for row in reader:
+                records.append((start, dict(row)))
+                start = reader.line_num + 1
     else:
         raise QuerySetError(f"'{path}': query files must end in .jsonl or .csv.")
 
