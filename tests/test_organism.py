@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -195,3 +197,15 @@ def test_faker_run_recovers_its_known_rates(tmp_path: Path) -> None:
     assert gap.low <= 0.35 <= gap.high
     assert gap.mcnemar_p is not None and gap.mcnemar_p < 1e-6
     assert group.model_kind == "organism" and group.warnings == []
+
+
+def test_cli_rejects_a_bad_organism_before_running(tmp_path: Path) -> None:
+    goalguard_cli = str(Path(sys.executable).parent / "goalguard")
+    result = subprocess.run(
+        [goalguard_cli, "run", "helpful-only", "--model", "organism/faker", "-M", "doubt=-1",
+         "--limit", "1", "--display", "none", "--log-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "organism/faker: bad model args (doubt=-1" in result.stderr
+    assert not list(tmp_path.glob("*.eval"))

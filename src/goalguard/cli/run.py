@@ -67,6 +67,13 @@ def run(
             fail(str(ex))
         # One in-process model: samples one at a time keep the shared prefix in its KV cache.
         generate.setdefault("max_connections", 1)
+    if model.startswith("organism/"):
+        from goalguard.providers.organism import OrganismError, organism_rates
+
+        try:  # an unknown profile or a bad rate is bad input: say so before Inspect starts
+            organism_rates(model.removeprefix("organism/"), **parse_key_values(model_args, "-M"))
+        except OrganismError as ex:
+            fail(str(ex))
     logs = inspect_eval(
         task,
         model=model,

@@ -103,7 +103,13 @@ def organism_rates(profile: str, **overrides: Any) -> OrganismRates:
     try:
         return OrganismRates(**{**PROFILES[profile], **overrides})
     except ValidationError as ex:
-        raise OrganismError(f"organism/{profile}: bad model args: {ex}") from ex
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}={e.get('input')!r}: {e['msg']}" for e in ex.errors()
+        )
+        known = ", ".join(OrganismRates.model_fields)
+        raise OrganismError(
+            f"organism/{profile}: bad model args ({problems}). Known: {known}."
+        ) from None
 
 
 @dataclass(frozen=True)
