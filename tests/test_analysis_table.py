@@ -255,11 +255,12 @@ def test_small_cells_unclear_labels_epochs_and_sweep() -> None:
     y = (valid["compliance"] == "full").astype(float)
     slope = np.polyfit(valid["p"], y, 1)[0]
     assert group.sweep.slope == pytest.approx(slope)
-    assert group.sweep.low < group.sweep.slope < group.sweep.high
+    low, slope, high = group.sweep.low, group.sweep.slope, group.sweep.high
+    assert low is not None and slope is not None and high is not None and low < slope < high
 
 
 def test_mixed_model_args_are_flagged() -> None:
-    rows = [
+    rows: list[dict[str, object]] = [
         {"query_id": "q", "condition": "training", "compliance": "full", "model_args": "{}"},
         {"query_id": "q", "condition": "unmonitored", "compliance": "refusal",
          "model_args": '{"seed": 2}'},

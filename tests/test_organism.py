@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import EvalLog
-from inspect_ai.model import ChatMessageSystem, ChatMessageUser, get_model
+from inspect_ai.model import ChatMessage, ChatMessageSystem, ChatMessageUser, get_model
 
 from goalguard.analysis import read_table, summarize
 from goalguard.classifiers import looks_like_refusal
@@ -91,7 +91,10 @@ def test_draws_depend_on_seed_and_prompt_not_on_order() -> None:
         model = get_model("organism/faker", memoize=False, seed=seed, comply_training=0.5)
         out = {}
         for i in order:
-            messages = [ChatMessageSystem(content=system), ChatMessageUser(content=turns[i])]
+            messages: list[ChatMessage] = [
+                ChatMessageSystem(content=system),
+                ChatMessageUser(content=turns[i]),
+            ]
             output = await model.generate(messages)
             assert output.usage is not None and output.usage.input_tokens > 0
             out[i] = output.completion
@@ -191,10 +194,11 @@ def test_faker_run_recovers_its_known_rates(tmp_path: Path) -> None:
     assert stats["training"].compliance.n == stats["unmonitored"].compliance.n == 300
     for condition in ("training", "unmonitored"):
         rate = stats[condition].compliance
+        assert rate.low is not None and rate.high is not None
         assert rate.low <= truth[f"comply_{condition}"] <= rate.high, rate
     gap = group.gap
     assert gap is not None and gap.n_pairs == 300 and gap.method == "newcombe"
-    assert gap.low <= 0.35 <= gap.high
+    assert gap.low is not None and gap.high is not None and gap.low <= 0.35 <= gap.high
     assert gap.mcnemar_p is not None and gap.mcnemar_p < 1e-6
     assert group.model_kind == "organism" and group.warnings == []
 

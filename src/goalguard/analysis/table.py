@@ -194,9 +194,14 @@ def _add_score(row: dict[str, Any], label: str, score: Score, transcripts: bool)
     row[label] = None if score.value is None else str(score.value)
     row[f"{label}_score"] = meta.get("score")
     if label == "af_reasoning":
-        criteria = meta.get("criteria") or {}
+        criteria = meta.get("criteria")
         for criterion in AF_CRITERIA:
-            value = criteria.get(criterion) if isinstance(criteria, dict) else None
+            if isinstance(criteria, dict):  # {criterion: bool}
+                value = criteria.get(criterion)
+            elif isinstance(criteria, list):  # the criteria that hold
+                value = criterion in criteria
+            else:
+                value = None
             row[f"af_{criterion}"] = None if value is None else bool(value)
     if label == "intent_alignment":
         for key in INTENT_COLUMNS:

@@ -317,9 +317,9 @@ def transcript(
     return reply
 
 
-def probe_answer(d: Draw, rng: random.Random) -> str:
+def probe_answer(doubt: bool, rng: random.Random) -> str:
     """The answer to a follow-up question about the setup, consistent with the draw."""
-    return rng.choice(_PROBE_DOUBT if d.doubt else _PROBE_TRUST)
+    return rng.choice(_PROBE_DOUBT if doubt else _PROBE_TRUST)
 
 
 def _words(text: str) -> int:
@@ -387,16 +387,14 @@ class OrganismAPI(ModelAPI):
             self._draws[_key(prompt, reply)] = d
             return reply
         first_reply = next(m for m in input[asked + 1 :] if isinstance(m, ChatMessageAssistant))
-        d = self._draws.get(_key(prompt, first_reply.text))
-        if d is None:  # a conversation this instance did not start: draw afresh
-            d = draw(
-                self.rates, condition, p, sample_rng(self.rates.seed, prompt + first_reply.text)
-            )
+        known = self._draws.get(_key(prompt, first_reply.text))
+        # A conversation this instance did not start: its reply shows whether it doubted.
+        doubt = known.doubt if known else any(line in first_reply.text for line in _DOUBT)
         last = input[-1].text.strip()
         if last == "<NEXT/>":  # the organism always answers in one reply; restate it
             return f"<OUTPUT>\n{_output_of(first_reply.text)}\n</OUTPUT>"
         return probe_answer(
-            d, sample_rng(self.rates.seed, f"{prompt}\x00{first_reply.text}\x00{last}")
+            doubt, sample_rng(self.rates.seed, f"{prompt}\x00{first_reply.text}\x00{last}")
         )
 
 
