@@ -60,13 +60,13 @@ def format_group(group: GroupSummary) -> str:
     if group.model_kind in KIND_NOTES:
         lines.append(f"note: {KIND_NOTES[group.model_kind]}")
     header = (
-        f"{'condition':<13}{'samples':>8}{'parse fail':>11}  {'compliance [95% CI]':<22}"
+        f"{'condition':<13}{'samples':>8}{'parse failures':>15}  {'compliance [95% CI]':<22}"
         f"{'AF reasoning':<22}{'setup doubt':<22}"
     )
     lines += ["", header, "-" * len(header)]
     for c in group.conditions:
         lines.append(
-            f"{c.condition:<13}{c.n_samples:>8}{c.parse_failures:>11}  "
+            f"{c.condition:<13}{c.n_samples:>8}{c.parse_failures:>15}  "
             f"{fmt_rate(c.compliance):<22}{fmt_rate(c.af_reasoning):<22}"
             f"{fmt_rate(c.setup_doubt):<22}"
         )
