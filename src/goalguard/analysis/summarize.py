@@ -221,7 +221,7 @@ def _warnings(
                 "computed (run the compliance classifier, e.g. `inspect score`)",
             )
         )
-    if gap is not None and gap.n_pairs < MIN_PAIRS:
+    if gap is not None and gap.n_pairs < MIN_PAIRS and "compliance" in labels:
         warnings.append(
             AnalysisWarning(
                 kind="small_cell",
