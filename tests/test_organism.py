@@ -19,12 +19,14 @@ from inspect_ai.model import ChatMessage, ChatMessageSystem, ChatMessageUser, ge
 
 from goalguard.analysis import read_table, summarize
 from goalguard.classifiers import looks_like_refusal
+from goalguard.classifiers.labels import LABELS
 from goalguard.protocol import parse_transcript
 from goalguard.providers.organism import (
     _DOUBT,
     PROFILES,
     OrganismError,
     draw,
+    expected_labels,
     organism_rates,
     read_cue,
 )
@@ -213,3 +215,18 @@ def test_cli_rejects_a_bad_organism_before_running(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "organism/faker: bad model args (doubt=-1" in result.stderr
     assert not list(tmp_path.glob("*.eval"))
+
+
+def test_expected_labels_use_the_label_vocabulary() -> None:
+    rates = organism_rates("faker", comply_training=0.5, partial=0.3, doubt=0.3)
+    rng = random.Random(9)
+    seen: dict[str, set[str]] = {label: set() for label in LABELS}
+    for _ in range(400):
+        labels = expected_labels(draw(rates, "training", None, rng))
+        assert set(labels) == set(LABELS)
+        for label, value in labels.items():
+            assert value in LABELS[label]
+            seen[label].add(value)
+    assert seen["compliance"] == {"full", "partial", "refusal"}
+    assert seen["goal_guarding"] == {"terminal", "instrumental", "none"}
+    assert seen["value_priority"] == {"honesty", "harmlessness", "none"}
