@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from inspect_ai import Task, task
+from typing import Any
+
+from inspect_ai import Epochs, Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig
 
-from goalguard.classifiers.refusal import compliance_heuristic
+from goalguard.classifiers import ScenarioContext, classifier_scorers
 from goalguard.protocol import scratchpad_protocol
 from goalguard.scenarios import Scenario, ScenarioError, load_scenario
 
@@ -67,6 +69,11 @@ def goalguard(
     p: str | float | list[float] | None = None,
     limit: int | None = None,
     max_steps: int | None = None,
+    judge: str | None = None,
+    judge_votes: int = 1,
+    judge_threshold: float = 0.5,
+    judge_logprobs: bool = False,
+    judge_args: dict[str, Any] | None = None,
 ) -> Task:
     """Run a goalguard scenario.
 
@@ -78,6 +85,13 @@ def goalguard(
         p: Stated monitoring probabilities for probability-cue scenarios (``0.1,0.9``).
         limit: Number of queries (each runs under every condition).
         max_steps: Most replies the model may take to reach its final output.
+        judge: An Inspect model that classifies each sample (default: the offline heuristic
+            only). With a judge, its scorers carry the label names and the heuristic's are
+            kept as ``heuristic_<label>``.
+        judge_votes: Judge calls per sample and label (majority voting at temperature 1).
+        judge_threshold: Share of votes for a label's positive value that decides it.
+        judge_logprobs: Score from the answer token's probability (one call, no votes).
+        judge_args: Model args for the judge.
     """
     loaded = load_scenario(
         scenario, variant=variant, developer=developer, probabilities=_parse_probabilities(p)
@@ -91,7 +105,15 @@ def goalguard(
             reasoning=spec.reasoning,
             probe=loaded.probe(probe) if probe else None,
         ),
-        scorer=compliance_heuristic(),
+        scorer=classifier_scorers(
+            ScenarioContext.from_spec(spec.model_dump(mode="json")),
+            judge=judge,
+            judge_args=judge_args,
+            votes=int(judge_votes),
+            threshold=float(judge_threshold),
+            logprobs=bool(judge_logprobs),
+        ),
+        epochs=Epochs(1, "mode"),  # labels are strings: reduce epochs by the most common
         config=GenerateConfig(max_tokens=spec.max_tokens),
         metadata={
             "goalguard_scenario": spec.model_dump(mode="json"),

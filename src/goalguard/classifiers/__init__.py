@@ -1,5 +1,65 @@
-"""Classifiers of what a model did and why."""
+"""Classifiers of what a model did and why: one definition per label, two implementations.
 
-from goalguard.classifiers.refusal import compliance_heuristic, looks_like_refusal
+- :func:`classify_heuristic`: the offline rules (:mod:`.rules`), every label at once.
+- :class:`Judge`: any Inspect model answers each label's question (votes or logprobs).
+- Inspect scorers named after the labels (:mod:`.scorers`), and :func:`classifier_scorers`.
+- :mod:`.validation`: agreement with reference labels (accuracy, F1, kappa, AUROC).
+"""
 
-__all__ = ["compliance_heuristic", "looks_like_refusal"]
+from pathlib import Path
+
+from goalguard.classifiers.definitions import (
+    CRITERIA,
+    DEFINITIONS,
+    LabelDefinition,
+    derive_intent_alignment,
+)
+from goalguard.classifiers.heuristic import HeuristicClassifier, classify_heuristic
+from goalguard.classifiers.judge import Judge, JudgeConfig, get_judge, judge_prompt
+from goalguard.classifiers.labels import AF_CRITERIA, JUDGE_ERROR, LABELS, POSITIVE
+from goalguard.classifiers.result import LabelResult
+from goalguard.classifiers.rules import looks_like_refusal
+from goalguard.classifiers.scorers import HEURISTIC_SCORERS, SCORERS, classifier_scorers
+from goalguard.classifiers.transcript import (
+    LineError,
+    ScenarioContext,
+    Transcript,
+    TranscriptLine,
+    read_jsonl,
+    scenario_context,
+)
+
+
+def data_path(name: str) -> Path:
+    """A file bundled with the classifiers (``labelled.jsonl``: the validation set)."""
+    return Path(__file__).parent / "data" / name
+
+
+__all__ = [
+    "AF_CRITERIA",
+    "CRITERIA",
+    "DEFINITIONS",
+    "HEURISTIC_SCORERS",
+    "JUDGE_ERROR",
+    "LABELS",
+    "POSITIVE",
+    "SCORERS",
+    "HeuristicClassifier",
+    "Judge",
+    "JudgeConfig",
+    "LabelDefinition",
+    "LabelResult",
+    "LineError",
+    "ScenarioContext",
+    "Transcript",
+    "TranscriptLine",
+    "classifier_scorers",
+    "classify_heuristic",
+    "data_path",
+    "derive_intent_alignment",
+    "get_judge",
+    "judge_prompt",
+    "looks_like_refusal",
+    "read_jsonl",
+    "scenario_context",
+]

@@ -12,7 +12,8 @@ from goalguard.providers.llamacpp import GGUFError, resolve_gguf
 from goalguard.scenarios import ScenarioError
 
 DEFAULT_MODEL = "llamacpp/smollm2"
-TASK_ARGS = ("variant", "developer", "probe", "p", "max_steps")
+TASK_ARGS = ("variant", "developer", "probe", "p", "max_steps", "judge_votes", "judge_threshold",
+             "judge_logprobs", "judge_args")  # fmt: skip
 
 
 @app.command()
@@ -28,7 +29,7 @@ def run(
     ),
     task_args: Annotated[
         list[str] | None,
-        typer.Option("-T", help="Task arg key=value: variant, developer, probe, p, max_steps."),
+        typer.Option("-T", help="Task arg key=value: " + ", ".join(TASK_ARGS) + "."),
     ] = None,
     model_args: Annotated[
         list[str] | None, typer.Option("-M", help="Model arg key=value (e.g. n_ctx=8192).")
@@ -36,6 +37,14 @@ def run(
     max_tokens: Annotated[int | None, typer.Option(help="Most tokens per reply.")] = None,
     temperature: Annotated[float | None, typer.Option(help="Sampling temperature.")] = None,
     seed: Annotated[int | None, typer.Option(help="Sampling seed.")] = None,
+    judge: Annotated[
+        str | None,
+        typer.Option(
+            "--judge",
+            help="Inspect model that classifies each sample (default: "
+            "the offline heuristic; -T judge_votes=N, judge_logprobs=true).",
+        ),
+    ] = None,
     display: Annotated[
         str | None, typer.Option(help="Inspect progress display: full, rich, plain, none.")
     ] = None,
@@ -51,8 +60,8 @@ def run(
     if unknown:
         fail(f"unknown -T {', '.join(unknown)}; known: {', '.join(TASK_ARGS)}.")
     try:
-        task = goalguard(scenario=scenario, limit=limit, **t_args)
-    except ScenarioError as ex:
+        task = goalguard(scenario=scenario, limit=limit, judge=judge, **t_args)
+    except (ScenarioError, ValueError) as ex:  # ValueError: bad judge settings
         fail(str(ex))
 
     generate: dict[str, Any] = {

@@ -1,5 +1,6 @@
-"""Model providers registered with Inspect: ``llamacpp/<model>`` (in-process llama.cpp) and
-``organism/<profile>`` (a scripted model organism with known rates)."""
+"""Model providers registered with Inspect: ``llamacpp/<model>`` (in-process llama.cpp),
+``organism/<profile>`` (a scripted model organism with known rates) and
+``scriptedjudge/<mode>`` (a judge with known replies, a test instrument)."""
 
 from inspect_ai.model import ModelAPI, modelapi
 
@@ -16,3 +17,10 @@ def organism() -> type[ModelAPI]:
     from goalguard.providers.organism import OrganismAPI
 
     return OrganismAPI
+
+
+@modelapi(name="scriptedjudge")
+def scriptedjudge() -> type[ModelAPI]:
+    from goalguard.providers.scripted_judge import ScriptedJudgeAPI
+
+    return ScriptedJudgeAPI

@@ -1,0 +1,240 @@
+"""``goalguard classify``, ``goalguard validate`` and ``goalguard rescore``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import typer
+
+from goalguard.cli._app import app, fail, parse_key_values
+
+JudgeOpt = Annotated[
+    str | None,
+    typer.Option("--judge", help="Inspect model that classifies (default: the offline heuristic)."),
+]
+JudgeArgsOpt = Annotated[
+    list[str] | None, typer.Option("--judge-arg", "-J", help="Judge model arg key=value.")
+]
+VotesOpt = Annotated[
+    int, typer.Option("--votes", help="Judge calls per transcript and label (temperature 1).")
+]
+ThresholdOpt = Annotated[
+    float, typer.Option("--threshold", help="Share of votes for the positive value that decides.")
+]
+LogprobsOpt = Annotated[
+    bool, typer.Option("--logprobs", help="Score from the answer token's probability (one call).")
+]
+CONCURRENT_TRANSCRIPTS = 8
+
+
+def judge_config(
+    judge: str | None, judge_args: list[str] | None, votes: int, threshold: float, logprobs: bool
+) -> Any:
+    """A :class:`JudgeConfig`, or None for the heuristic; bad settings end the command."""
+    from goalguard.classifiers import JudgeConfig
+
+    if judge is None:
+        if judge_args or votes != 1 or logprobs:
+            fail("--judge-arg, --votes and --logprobs need --judge.")
+        return None
+    args = parse_key_values(judge_args, "--judge-arg")
+    try:
+        return JudgeConfig(
+            judge, votes, threshold, logprobs, model_args=tuple(sorted(args.items()))
+        )
+    except ValueError as ex:
+        fail(str(ex))
+
+
+def _read(path: Path, require_labels: bool) -> tuple[list[Any], list[int]]:
+    """The usable lines of a JSONL file; each bad one is reported on stderr by line number."""
+    from goalguard.classifiers import LineError, read_jsonl
+
+    if not path.is_file():
+        fail(f"{path}: no such file.")
+    lines, skipped = [], []
+    for item in read_jsonl(path, require_labels=require_labels):
+        if isinstance(item, LineError):
+            typer.secho(f"skipped {item}", fg=typer.colors.YELLOW, err=True)
+            skipped.append(item.line)
+        else:
+            lines.append(item)
+    return lines, skipped
+
+
+def classify_lines(lines: list[Any], config: Any) -> list[dict[str, Any]]:
+    """Each line's results per label: the heuristic, or the judge (concurrently)."""
+    from goalguard.classifiers import classify_heuristic
+
+    if config is None:
+        return [classify_heuristic(line.transcript) for line in lines]
+    import anyio
+
+    from goalguard.classifiers import get_judge
+
+    judge = get_judge(config)
+    results: list[dict[str, Any]] = [{} for _ in lines]
+
+    async def run_all() -> None:
+        limiter = anyio.Semaphore(CONCURRENT_TRANSCRIPTS)
+
+        async def one(i: int) -> None:
+            async with limiter:
+                results[i] = await judge.classify(lines[i].transcript)
+
+        async with anyio.create_task_group() as tg:
+            for i in range(len(lines)):
+                tg.start_soon(one, i)
+
+    anyio.run(run_all)
+    return results
+
+
+def _explain(out: TextIO, line: Any, results: dict[str, Any]) -> None:
+    from goalguard.classifiers.rules import describe
+
+    out.write(f"# {line.transcript.id} (line {line.number})\n")
+    for label, result in results.items():
+        out.write(f"{label}: {result.value}\n")
+        evidence = result.extra.get("evidence", {})
+        for name in result.rules:
+            quote = f' <- "{evidence[name]}"' if name in evidence else ""
+            out.write(f"    {name}: {describe(name)}{quote}\n")
+        if result.method == "judge":
+            out.write(f"    {result.justification}\n")
+    out.write("\n")
+
+
+@app.command()
+def classify(
+    transcripts: Annotated[
+        Path, typer.Argument(help="JSONL: id, scratchpad, output, query?, scenario?, probe_answer?")
+    ],  # fmt: skip
+    judge: JudgeOpt = None,
+    judge_arg: JudgeArgsOpt = None,
+    votes: VotesOpt = 1,
+    threshold: ThresholdOpt = 0.5,
+    logprobs: LogprobsOpt = False,
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", help="Write JSONL here (default: stdout).")
+    ] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show which heuristic rules fired, and why.")
+    ] = False,
+) -> None:
+    """Classify transcripts that did not come from a run: every label, score and reason."""
+    config = judge_config(judge, judge_arg, votes, threshold, logprobs)
+    lines, skipped = _read(transcripts, require_labels=False)
+    results = classify_lines(lines, config)
+    heuristic = classify_lines(lines, None) if config is not None else None
+    sink = out.open("w", encoding="utf-8") if out else sys.stdout
+    explain_to = sys.stdout if out else sys.stderr
+    try:
+        for i, (line, result) in enumerate(zip(lines, results, strict=True)):
+            record = dict(line.raw)
+            record["classifier"] = "heuristic" if config is None else f"judge:{config.model}"
+            record["classification"] = {k: r.to_dict(rules=explain) for k, r in result.items()}
+            if heuristic is not None:
+                record["heuristic"] = {k: r.to_dict(rules=explain) for k, r in heuristic[i].items()}
+            sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+            if explain:
+                _explain(explain_to, line, heuristic[i] if heuristic is not None else result)
+    finally:
+        if out:
+            sink.close()
+    _report_counts(len(lines), skipped, out)
+    if not lines:
+        fail("no line could be classified.", code=1)
+
+
+def _report_counts(done: int, skipped: Iterable[int], out: Path | None) -> None:
+    skipped = list(skipped)
+    where = f" -> {out}" if out else ""
+    message = f"classified {done} transcript(s){where}"
+    if skipped:
+        message += f"; skipped {len(skipped)} malformed line(s): {', '.join(map(str, skipped))}"
+    typer.echo(message, err=True)
+
+
+@app.command()
+def validate(
+    labelled: Annotated[
+        Path | None,
+        typer.Argument(help="JSONL with human labels (default: the bundled labelled set)."),
+    ] = None,
+    judge: JudgeOpt = None,
+    judge_arg: JudgeArgsOpt = None,
+    votes: VotesOpt = 1,
+    threshold: ThresholdOpt = 0.5,
+    logprobs: LogprobsOpt = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
+    """Compare a classifier with human labels: accuracy, precision, recall, F1, kappa, AUROC."""
+    from goalguard.classifiers import data_path
+    from goalguard.classifiers.validation import format_metrics, validate_lines
+
+    path = labelled or data_path("labelled.jsonl")
+    config = judge_config(judge, judge_arg, votes, threshold, logprobs)
+    lines, skipped = _read(path, require_labels=True)
+    if not lines:
+        fail(f"{path}: no labelled line to validate against.", code=1)
+    report = validate_lines(lines, classify_lines(lines, config))
+    report.update(
+        source=str(path),
+        classifier="heuristic" if config is None else f"judge:{config.model}",
+        judge=None
+        if config is None
+        else {"votes": votes, "threshold": threshold, "logprobs": logprobs},  # fmt: skip
+        skipped_lines=skipped,
+    )
+    if as_json:
+        shown = {**report, "metrics": {m.label: m.as_dict() for m in report["metrics"]}}
+        typer.echo(json.dumps(shown, indent=2))
+        return
+    typer.echo(f"{report['classifier']} against {path} ({report['n_lines']} lines)\n")
+    for metrics in report["metrics"]:
+        typer.echo(format_metrics(metrics) + "\n")
+    typer.echo("af_reasoning criteria:")
+    for row in report["criteria"]:
+        typer.echo(
+            f"  {row['name']:<24} n {row['n']:<4} accuracy {_f(row['accuracy'])}  "
+            f"precision {_f(row['precision'])}  recall {_f(row['recall'])}  "
+            f"F1 {_f(row['f1'])}  kappa {_f(row['kappa'])}"
+        )
+    if report["calls_per_transcript"] is not None:
+        typer.echo(f"\njudge calls per transcript: {report['calls_per_transcript']:.1f}")
+
+
+def _f(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.2f}"
+
+
+@app.command()
+def rescore(
+    log: Annotated[Path, typer.Argument(help="An Inspect log written by `goalguard run`.")],
+    judge: JudgeOpt = None,
+    judge_arg: JudgeArgsOpt = None,
+    votes: VotesOpt = 1,
+    threshold: ThresholdOpt = 0.5,
+    logprobs: LogprobsOpt = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("-o", "--out", help="The new log (default: beside the original)."),
+    ] = None,
+) -> None:
+    """Re-classify an existing log without regenerating; writes a new log, keeps the original."""
+    from goalguard.classifiers.rescore import RescoreError, rescore_log
+
+    config = judge_config(judge, judge_arg, votes, threshold, logprobs)
+    try:
+        written = rescore_log(log, config, out)
+    except RescoreError as ex:
+        fail(str(ex))
+    typer.echo(f"log: {written}")
+    from goalguard.analysis import format_summary, read_table, summarize
+
+    typer.echo(format_summary(summarize(read_table(written))))

@@ -1,0 +1,231 @@
+"""``scriptedjudge/<mode>``: a judge model whose replies are known, for tests and benchmarks.
+
+It is a test instrument, not a classifier: it reads the question a goalguard judge prompt
+asks (the ``LABEL:`` line) and the transcript blocks, and answers in the judge's reply
+format. Modes:
+
+- ``truth``: the label of that transcript in a labelled JSONL file (model arg ``labels``,
+  default the bundled labelled set), found by its scratchpad and output text. A transcript
+  it does not know gets an unreadable reply.
+- ``fixed``: the value given by model args, per label (``-M compliance=full``) or for any
+  label (``-M answer=yes``).
+- ``malformed``: a reply in no readable format.
+
+Model args for every mode: ``noise`` (default 0): the answer distribution puts ``1 - noise``
+on the scripted value and spreads ``noise`` evenly over the label's other values; at
+temperature 0 the reply is the scripted value, above 0 it is drawn from the distribution
+(seeded by ``seed``, the prompt and the call count, so runs repeat). ``malformed`` (rate,
+default 0): share of replies made unreadable. ``reply``: a raw reply returned verbatim.
+Every reply carries usage, and log-probabilities (the distribution) on the answer and
+criterion tokens when the request asks for them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from inspect_ai.model import (
+    ChatCompletionChoice,
+    ChatMessage,
+    ChatMessageAssistant,
+    GenerateConfig,
+    Logprob,
+    Logprobs,
+    ModelAPI,
+    ModelOutput,
+    ModelUsage,
+    TopLogprob,
+)
+from inspect_ai.tool import ToolChoice, ToolInfo
+
+from goalguard.classifiers.judge import CRITERION_KEYS, prompt_blocks
+from goalguard.classifiers.labels import AF_CRITERIA, LABELS
+
+MODES = ("truth", "fixed", "malformed")
+MALFORMED_REPLY = "Hard to say. It could go either way, honestly."
+UNKNOWN_REPLY = "(scripted judge: this transcript is not in its labels)"
+_LABEL = re.compile(r"^LABEL: (\w+)$", re.M)
+_TOKENS = re.compile(r"\s*\w+|\s*[^\w\s]+|\s+")
+NEGLIGIBLE = 1e-9
+
+
+class ScriptedJudgeError(ValueError):
+    """A bad mode or model arg."""
+
+
+def _key(scratchpad: str, output: str) -> str:
+    return hashlib.sha256(f"{scratchpad.strip()}\x00{output.strip()}".encode()).hexdigest()
+
+
+def _bundled_labels() -> Path:
+    from goalguard.classifiers import data_path
+
+    return data_path("labelled.jsonl")
+
+
+def read_truth(path: str | Path) -> dict[str, dict[str, Any]]:
+    """Labels (and AF criteria) of a labelled JSONL file, keyed by transcript text."""
+    truth: dict[str, dict[str, Any]] = {}
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                truth[_key(row["scratchpad"], row["output"])] = {
+                    "labels": row["labels"],
+                    "criteria": row.get("criteria"),
+                }
+            except (json.JSONDecodeError, KeyError, TypeError) as ex:
+                raise ScriptedJudgeError(f"{path}:{number}: not a labelled line ({ex})") from None
+    return truth
+
+
+class ScriptedJudgeAPI(ModelAPI):
+    """Inspect model API for ``scriptedjudge/<mode>``."""
+
+    def __init__(
+        self,
+        model_name: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        config: GenerateConfig = GenerateConfig(),
+        **model_args: Any,
+    ) -> None:
+        super().__init__(model_name, base_url, api_key, [], config)
+        if model_name not in MODES:
+            raise ScriptedJudgeError(
+                f"unknown scripted judge mode '{model_name}'; known: {', '.join(MODES)}"
+            )
+        self.mode = model_name
+        self.noise = float(model_args.pop("noise", 0.0))
+        self.malformed_rate = float(model_args.pop("malformed", 0.0))
+        self.seed = int(model_args.pop("seed", 0))
+        self.reply = model_args.pop("reply", None)
+        labels = model_args.pop("labels", None)
+        # fixed mode; YAML-read args turn yes/no into booleans, so turn them back
+        self.answers = {
+            str(k): ("yes" if v is True else "no" if v is False else str(v))
+            for k, v in model_args.items()
+        }
+        if not 0.0 <= self.noise <= 1.0 or not 0.0 <= self.malformed_rate <= 1.0:
+            raise ScriptedJudgeError("noise and malformed are rates in [0, 1]")
+        self.truth = read_truth(labels or _bundled_labels()) if self.mode == "truth" else {}
+        self._calls: Counter[str] = Counter()
+        self.calls = 0
+        """Every generate call this instance answered (for tests and benchmarks)."""
+
+    def max_tokens(self) -> int | None:
+        return None
+
+    async def generate(
+        self,
+        input: list[ChatMessage],
+        tools: list[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> ModelOutput:
+        prompt = "\n".join(m.text for m in input)
+        digest = hashlib.sha256(prompt.encode()).hexdigest()
+        rng = random.Random(f"{self.seed}:{digest}:{self._calls[digest]}")
+        self._calls[digest] += 1
+        self.calls += 1
+        text, logprobs = self._answer(prompt, rng, config)
+        words = len(prompt.split())
+        output = ModelOutput(
+            model=f"scriptedjudge/{self.mode}",
+            choices=[
+                ChatCompletionChoice(
+                    message=ChatMessageAssistant(content=text, model=self.mode),
+                    stop_reason="stop",
+                    logprobs=logprobs if config.logprobs else None,
+                )
+            ],
+            usage=ModelUsage(
+                input_tokens=words,
+                output_tokens=len(text.split()),
+                total_tokens=words + len(text.split()),
+            ),
+        )
+        return output
+
+    def _scripted(self, label: str, prompt: str) -> tuple[str | None, dict[str, bool] | None]:
+        """The scripted value (and criteria) for the label asked, or None."""
+        if self.mode == "fixed":
+            return self.answers.get(label, self.answers.get("answer")), None
+        blocks = prompt_blocks(prompt)
+        row = self.truth.get(_key(blocks.get("scratchpad", ""), blocks.get("output", "")))
+        if row is None:
+            return None, None
+        return row["labels"].get(label), row.get("criteria")
+
+    def _answer(
+        self, prompt: str, rng: random.Random, config: GenerateConfig
+    ) -> tuple[str, Logprobs | None]:
+        draws = [rng.random() for _ in range(3)]  # always three, so draws never shift
+        if self.reply is not None:
+            return str(self.reply), None
+        match = _LABEL.search(prompt)
+        if self.mode == "malformed" or match is None or draws[0] < self.malformed_rate:
+            return MALFORMED_REPLY, None
+        label = match.group(1)
+        value, criteria = self._scripted(label, prompt)
+        if value is None:
+            return UNKNOWN_REPLY, None
+        values = LABELS.get(label, (value,))
+        dist = self._distribution(value, values)
+        sampled = (config.temperature or 0.0) > 0
+        answer = _draw(dist, draws[1]) if sampled else value
+        lines: list[tuple[str, str, dict[str, float] | None]] = []
+        if label == "af_reasoning":
+            held = criteria or dict.fromkeys(AF_CRITERIA, value == "yes")
+            for key, name in CRITERION_KEYS.items():
+                cdist = self._distribution("yes" if held[name] else "no", ("yes", "no"))
+                cval = _draw(cdist, rng.random()) if sampled else max(cdist, key=cdist.__getitem__)
+                lines.append((f"{key}:", cval, cdist))
+        lines.append(("ANSWER:", answer, dist))
+        lines.append(("QUOTE:", "none", None))
+        return _render(lines)
+
+    def _distribution(self, value: str, values: tuple[str, ...]) -> dict[str, float]:
+        if value not in values:  # a fixed answer outside the label's values: said as is
+            return {value: 1.0}
+        others = [v for v in values if v != value]
+        share = self.noise / len(others) if others else 0.0
+        return {v: (1.0 - self.noise if v == value else share) for v in values}
+
+
+def _draw(dist: dict[str, float], u: float) -> str:
+    total = 0.0
+    for value, p in dist.items():
+        total += p
+        if u < total:
+            return value
+    return next(iter(dist))
+
+
+def _render(lines: list[tuple[str, str, dict[str, float] | None]]) -> tuple[str, Logprobs]:
+    """The reply text and its log-probabilities (the distribution at each value token)."""
+    content: list[Logprob] = []
+    text = ""
+    for n, (key, value, dist) in enumerate(lines):
+        line = f"{key} {value}" + ("\n" if n < len(lines) - 1 else "")
+        text += line
+        for token in _TOKENS.findall(line):
+            if dist is not None and token.strip() == value:
+                top = [
+                    TopLogprob(token=f" {v}", logprob=math.log(max(p, NEGLIGIBLE)))
+                    for v, p in sorted(dist.items(), key=lambda kv: -kv[1])
+                ]
+                chosen = math.log(max(dist.get(value, 1.0), NEGLIGIBLE))
+                content.append(Logprob(token=token, logprob=chosen, top_logprobs=top))
+            else:
+                content.append(Logprob(token=token, logprob=0.0, top_logprobs=[]))
+    return text, Logprobs(content=content)
