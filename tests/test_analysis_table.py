@@ -22,12 +22,17 @@ from goalguard.analysis import LogReadError, format_summary, read_table, summari
 from goalguard.analysis.stats import newcombe_paired, wilson
 from goalguard.analysis.summarize import MIN_PAIRS
 from goalguard.analysis.table import COLUMNS
+from goalguard.classifiers import SCORERS, ScenarioContext
 from goalguard.task import goalguard
 
 
 def _run(log_dir: Path, scenario: str, limit: int, **model_args: object) -> EvalLog:
+    task = goalguard(scenario=scenario, limit=limit)
+    # Scored for compliance only; tests write other labels into copies where they need them.
+    context = ScenarioContext.from_spec((task.metadata or {})["goalguard_scenario"])
+    task.scorer = [SCORERS["compliance"](context=context.as_dict())]
     [log] = inspect_eval(
-        goalguard(scenario=scenario, limit=limit),
+        task,
         model="organism/faker",
         model_args={"seed": 3, **model_args},
         display="none",
@@ -96,7 +101,7 @@ def test_reads_logs_mixing_two_scenarios_and_missing_scorers(tmp_path: Path) -> 
     }
     assert table.loc[table["scenario"] == "helpful-only", "p"].isna().all()
     assert table["epoch"].tolist() == [1] * 27
-    assert table["compliance"].isin(["full", "refusal"]).all()  # every log was scored
+    assert table["compliance"].isin(["full", "partial", "refusal"]).all()  # every log was scored
 
     helpful_rows = table[table["scenario"] == "helpful-only"].set_index("sample_id")
     for sample_id, want in chosen.items():
