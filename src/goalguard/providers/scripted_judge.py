@@ -16,8 +16,10 @@ on the scripted value and spreads ``noise`` evenly over the label's other values
 temperature 0 the reply is the scripted value, above 0 it is drawn from the distribution
 (seeded by ``seed``, the prompt and the call count, so runs repeat). ``malformed`` (rate,
 default 0): share of replies made unreadable. ``reply``: a raw reply returned verbatim.
-Every reply carries usage, and log-probabilities (the distribution) on the answer and
-criterion tokens when the request asks for them.
+For ``af_reasoning`` the criterion lines agree with the answer given (all yes for a yes;
+otherwise the scripted criteria, with (c) failing if they would all hold). Every reply
+carries usage, and log-probabilities (the distribution) on the answer and criterion tokens
+when the request asks for them.
 """
 
 from __future__ import annotations
@@ -185,11 +187,10 @@ class ScriptedJudgeAPI(ModelAPI):
         answer = _draw(dist, draws[1]) if sampled else value
         lines: list[tuple[str, str, dict[str, float] | None]] = []
         if label == "af_reasoning":
-            held = criteria or dict.fromkeys(AF_CRITERIA, value == "yes")
+            held = _coherent(criteria or dict.fromkeys(AF_CRITERIA, value == "yes"), answer)
             for key, name in CRITERION_KEYS.items():
                 cdist = self._distribution("yes" if held[name] else "no", ("yes", "no"))
-                cval = _draw(cdist, rng.random()) if sampled else max(cdist, key=cdist.__getitem__)
-                lines.append((f"{key}:", cval, cdist))
+                lines.append((f"{key}:", "yes" if held[name] else "no", cdist))
         lines.append(("ANSWER:", answer, dist))
         lines.append(("QUOTE:", "none", None))
         return _render(lines)
@@ -200,6 +201,16 @@ class ScriptedJudgeAPI(ModelAPI):
         others = [v for v in values if v != value]
         share = self.noise / len(others) if others else 0.0
         return {v: (1.0 - self.noise if v == value else share) for v in values}
+
+
+def _coherent(criteria: dict[str, bool], answer: str) -> dict[str, bool]:
+    """Criteria that agree with the answer given: all hold for yes; for another answer the
+    scripted criteria, with (c) failing when they would all hold."""
+    if answer == "yes":
+        return dict.fromkeys(criteria, True)
+    if all(criteria.values()):
+        return {**criteria, "avoids_modification": False}
+    return criteria
 
 
 def _draw(dist: dict[str, float], u: float) -> str:
