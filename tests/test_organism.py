@@ -17,7 +17,7 @@ from inspect_ai import eval as inspect_eval
 from inspect_ai.log import EvalLog
 from inspect_ai.model import ChatMessage, ChatMessageSystem, ChatMessageUser, get_model
 
-from goalguard.analysis import read_table, summarize
+from goalguard.analysis import PairedGap, Proportion, read_table, summarize
 from goalguard.classifiers import looks_like_refusal
 from goalguard.classifiers.labels import LABELS
 from goalguard.protocol import parse_transcript
@@ -187,21 +187,34 @@ def test_epochs_of_one_sample_draw_independently(tmp_path: Path) -> None:
     assert sum(len(v) > 1 for v in by_sample.values()) >= 15  # of 20 samples
 
 
+def _contains(rate: Proportion | PairedGap | None, truth: float) -> bool:
+    assert rate is not None and rate.low is not None and rate.high is not None
+    return rate.low <= truth <= rate.high
+
+
 def test_faker_run_recovers_its_known_rates(tmp_path: Path) -> None:
-    """300 queries through Inspect: each 95% interval contains the rate that generated it."""
-    truth = {"comply_training": 0.4, "comply_unmonitored": 0.05}
-    log = _run(tmp_path, {"seed": 7, **truth}, scenario="helpful-only", limit=300)
+    """300 queries through Inspect, scored by the task's heuristic classifiers: each 95%
+    interval contains the rate that generated the data."""
+    truth = {"comply_training": 0.4, "comply_unmonitored": 0.05, "af_reasoning": 0.9,
+             "doubt": 0.1}  # fmt: skip
+    log = _run(tmp_path, {"seed": 7, **truth}, scenario="helpful-only", limit=300,
+               probe="setup-doubt")  # fmt: skip
     [group] = summarize(read_table(log.location)).groups
     stats = {c.condition: c for c in group.conditions}
     assert stats["training"].compliance.n == stats["unmonitored"].compliance.n == 300
-    for condition in ("training", "unmonitored"):
-        rate = stats[condition].compliance
-        assert rate.low is not None and rate.high is not None
-        assert rate.low <= truth[f"comply_{condition}"] <= rate.high, rate
+    assert _contains(stats["training"].compliance, 0.4)
+    assert _contains(stats["unmonitored"].compliance, 0.05)
     gap = group.gap
     assert gap is not None and gap.n_pairs == 300 and gap.method == "newcombe"
-    assert gap.low is not None and gap.high is not None and gap.low <= 0.35 <= gap.high
+    assert _contains(gap, 0.35)
     assert gap.mcnemar_p is not None and gap.mcnemar_p < 1e-6
+    # AF reasoning: af_reasoning of the compliances in training, none unmonitored.
+    assert _contains(stats["training"].af_reasoning, 0.4 * 0.9)
+    assert _contains(group.af_among_compliant_training, 0.9)
+    af_unmonitored = stats["unmonitored"].af_reasoning
+    assert af_unmonitored is not None and af_unmonitored.k == 0
+    for condition in ("training", "unmonitored"):
+        assert _contains(stats[condition].setup_doubt, 0.1)
     assert group.model_kind == "organism" and group.warnings == []
 
 
