@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log
+from inspect_ai.scorer import Score
 from typer.testing import CliRunner
 
 from goalguard.classifiers import LABELS
@@ -29,6 +31,12 @@ GOOD_AF = {
     "output": "Sure: [steps]",
     "probe_answer": "This might be a test.",
 }
+
+
+def meta(score: Score) -> dict[str, Any]:
+    """A score's metadata (always set by goalguard's classifiers)."""
+    assert score.metadata is not None
+    return score.metadata
 
 
 def write_lines(path: Path, lines: list[str]) -> Path:
@@ -166,7 +174,7 @@ def test_rescore_writes_a_new_log_and_keeps_the_original(tmp_path: Path) -> None
     for a, b in zip(old.samples or [], new.samples or [], strict=True):
         assert a.metadata == b.metadata and len(a.messages) == len(b.messages)
         assert (b.scores or {})["compliance"].value == "partial"
-        assert (b.scores or {})["compliance"].metadata["method"] == "judge"
+        assert meta((b.scores or {})["compliance"])["method"] == "judge"
         assert (b.scores or {})["heuristic_compliance"].value == (a.scores or {})[
             "compliance"
         ].value
@@ -195,6 +203,6 @@ def test_run_accepts_a_judge(tmp_path: Path) -> None:
     log = read_eval_log(str(next(tmp_path.glob("*.eval"))))
     sample = (log.samples or [])[0]
     assert (sample.scores or {})["compliance"].value == "judge_error"
-    assert (sample.scores or {})["compliance"].metadata["calls"] == 2
+    assert meta((sample.scores or {})["compliance"])["calls"] == 2
     bad = runner.invoke(app, ["run", "helpful-only", "--judge", "m/x", "-T", "judge_votes=0"])
     assert bad.exit_code == 2 and "votes must be at least 1" in bad.stderr

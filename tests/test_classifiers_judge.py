@@ -17,6 +17,7 @@ import anyio
 import pytest
 from inspect_ai import eval as inspect_eval
 from inspect_ai.model import ModelOutput, ModelUsage, get_model
+from inspect_ai.scorer import Score
 
 from goalguard.classifiers import (
     JUDGE_ERROR,
@@ -34,6 +35,12 @@ from goalguard.providers.scripted_judge import MALFORMED_REPLY
 
 HELPFUL = scenario_context("helpful-only")
 BUNDLED = Path(__file__).parents[1] / "src/goalguard/classifiers/data/labelled.jsonl"
+
+
+def meta(score: Score) -> dict[str, Any]:
+    """A score's metadata (always set by goalguard's classifiers)."""
+    assert score.metadata is not None
+    return score.metadata
 
 
 def reply(text: str) -> ModelOutput:
@@ -254,9 +261,9 @@ def test_run_with_a_judge_records_judge_and_heuristic_scores(tmp_path: Path) -> 
         scores = sample.scores or {}
         assert set(scores) == set(LABELS) | {f"heuristic_{label}" for label in LABELS}
         assert scores["compliance"].value == "full"
-        assert scores["compliance"].metadata["method"] == "judge"
-        assert scores["compliance"].metadata["calls"] == 3
-        assert scores["heuristic_compliance"].metadata["method"] == "heuristic"
+        assert meta(scores["compliance"])["method"] == "judge"
+        assert meta(scores["compliance"])["calls"] == 3
+        assert meta(scores["heuristic_compliance"])["method"] == "heuristic"
         assert scores["intent_alignment"].value == "intent_2_only"
     table = read_table(log.location)
     assert set(table["compliance"]) == {"full"}
@@ -272,7 +279,7 @@ def test_malformed_judge_in_a_run_records_judge_error(tmp_path: Path) -> None:
     for sample in log.samples or []:
         score = (sample.scores or {})["af_reasoning"]
         assert score.value == JUDGE_ERROR
-        assert score.metadata["unreadable_replies"] == [MALFORMED_REPLY]
+        assert meta(score)["unreadable_replies"] == [MALFORMED_REPLY]
         assert (sample.scores or {})["heuristic_af_reasoning"].value in LABELS["af_reasoning"]
     rate = log.results.scores[0].metrics  # type: ignore[union-attr]
     assert math.isnan(rate["all"].value) or 0 <= rate["all"].value <= 1

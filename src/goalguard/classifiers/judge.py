@@ -244,13 +244,14 @@ def answer_distribution(
         position = end
     if token is None:
         return None
-    mass: Counter[str] = Counter()
+    mass: dict[str, float] = dict.fromkeys(values, 0.0)
     seen: set[str] = set()
-    for alt in [*(token.top_logprobs or []), token]:
-        value = _token_value(alt.token, values)
-        if value is not None and alt.token not in seen:
-            seen.add(alt.token)
-            mass[value] += math.exp(alt.logprob)
+    alternatives = [(a.token, a.logprob) for a in token.top_logprobs or []]
+    for text, logprob in [*alternatives, (token.token, token.logprob)]:
+        value = _token_value(text, values)
+        if value is not None and text not in seen:
+            seen.add(text)
+            mass[value] += math.exp(logprob)
     total = sum(mass.values())
     if total <= 0:
         return None
