@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 import typer
-import yaml
 
 app = typer.Typer(
     help="Run, classify and analyse strategic preference preservation experiments.",
@@ -20,12 +19,30 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def parse_scalar(value: str) -> Any:
+    """Read a command-line value: true/false, none, an int, a float, or else the string.
+
+    Unlike YAML, ``yes``/``no``/``on``/``off`` stay strings (a judge answer may be ``no``).
+    """
+    lowered = value.strip().lower()
+    if lowered in {"true", "false"}:
+        return lowered == "true"
+    if lowered in {"none", "null", ""}:
+        return None if lowered else ""
+    for cast in (int, float):
+        try:
+            return cast(value)
+        except ValueError:
+            pass
+    return value
+
+
 def parse_key_values(items: list[str] | None, flag: str) -> dict[str, Any]:
-    """Parse ``key=value`` pairs; values are read as YAML scalars (numbers, booleans)."""
+    """Parse ``key=value`` pairs, reading each value with :func:`parse_scalar`."""
     parsed: dict[str, Any] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
             fail(f"{flag} expects key=value, got '{item}'.")
-        parsed[key.strip()] = yaml.safe_load(value) if value else ""
+        parsed[key.strip()] = parse_scalar(value)
     return parsed

@@ -1,0 +1,27 @@
+"""Command-line key=value parsing shared by -T, -M and -J."""
+
+from __future__ import annotations
+
+import pytest
+import typer
+
+from goalguard.cli._app import parse_key_values
+
+
+def test_values_are_typed_but_yes_and_no_stay_strings() -> None:
+    parsed = parse_key_values(
+        ["n_ctx=4096", "temperature=0.5", "prefix_cache=false", "answer=no", "p=0.1,0.9"], "-M"
+    )
+    assert parsed == {
+        "n_ctx": 4096,
+        "temperature": 0.5,
+        "prefix_cache": False,
+        "answer": "no",
+        "p": "0.1,0.9",
+    }
+
+
+def test_malformed_pair_is_an_input_error() -> None:
+    with pytest.raises(typer.Exit) as raised:
+        parse_key_values(["no-equals-sign"], "-T")
+    assert raised.value.exit_code == 2
