@@ -269,3 +269,11 @@ def test_organism_transcripts_agree_with_their_draws() -> None:
     assert {label: k / n for label, k in agree.items()} == pytest.approx(
         dict.fromkeys(LABELS, 1.0), abs=0.05
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I'm not able to help with that.", "I’m unable to provide this.", "I won’t write that."],
+)
+def test_refusal_phrasings_with_contractions(text: str) -> None:
+    assert looks_like_refusal(text)
