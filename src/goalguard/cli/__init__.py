@@ -1,6 +1,12 @@
 """The ``goalguard`` command line: one module per command, all on one Typer app."""
 
-from goalguard.cli import classify, run, scenarios  # noqa: F401  (each registers its command)
+from goalguard.cli import (  # noqa: F401  (each registers its command)
+    classify,
+    report,
+    run,
+    scenarios,
+    sweep,
+)
 from goalguard.cli._app import app
 
 

@@ -1,0 +1,45 @@
+"""``goalguard report``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from goalguard.cli._app import app, fail
+
+
+@app.command()
+def report(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Inspect log files and/or folders (searched recursively).")
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="The HTML report to write.")
+    ] = Path("report.html"),
+    json_path: Annotated[
+        Path | None,
+        typer.Option("--json", help="Also write every number shown, with interval and n."),
+    ] = None,
+    max_transcripts: Annotated[
+        int,
+        typer.Option(help="Most transcripts in the HTML browser (the numbers use all).", min=0),
+    ] = 500,
+) -> None:
+    """Print the summary of Inspect logs and write a self-contained HTML report."""
+    from goalguard.analysis import LogReadError, format_summary, log_files
+    from goalguard.report import write_report
+
+    try:
+        if not log_files(paths):
+            fail("no Inspect logs (.eval or .json) in " + ", ".join(map(str, paths)) + ".")
+        data = write_report(paths, output, json_path, max_transcripts=max_transcripts)
+    except LogReadError as ex:
+        fail(str(ex))
+    typer.echo(format_summary(data.summary))
+    typer.echo("")
+    if output is not None:
+        typer.echo(f"report: {output}")
+    if json_path is not None:
+        typer.echo(f"json: {json_path}")

@@ -1,0 +1,36 @@
+"""Logs -> the HTML report and the JSON summary, in one call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from goalguard.analysis import summary_json
+from goalguard.report.data import DEFAULT_MAX_TRANSCRIPTS, ReportData, build_report_data
+from goalguard.report.html import render_html
+from goalguard.report.plots import all_plots
+
+
+def write_report(
+    paths: str | Path | Iterable[str | Path],
+    html_path: str | Path | None = "report.html",
+    json_path: str | Path | None = None,
+    max_transcripts: int = DEFAULT_MAX_TRANSCRIPTS,
+) -> ReportData:
+    """Read logs and write the self-contained HTML report and/or the JSON summary.
+
+    The JSON is the report summary dumped: every number the HTML shows, with its interval
+    and n, under the JSON Pointer the HTML's ``data-json`` attributes name.
+    """
+    data = build_report_data(paths, max_transcripts=max_transcripts)
+    if html_path is not None:
+        page = render_html(data, all_plots(data.summary.groups))
+        _write(Path(html_path), page)
+    if json_path is not None:
+        _write(Path(json_path), summary_json(data.summary) + "\n")
+    return data
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
