@@ -255,3 +255,14 @@ def test_report_in_headless_chromium(report_file: Path, tmp_path: Path) -> None:
     assert filtered["conditions"] == ["unmonitored"]
     assert 0 < filtered["visible"] < state["transcripts"]
     assert filtered["count"] == f"{filtered['visible']} of {state['transcripts']} shown"
+
+
+def test_missing_browser_skips_unless_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No chromium on PATH: a skip that says why; with GOALGUARD_REQUIRE_BROWSER=1, a failure."""
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.delenv("GOALGUARD_REQUIRE_BROWSER", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install -y chromium"):
+        _chromium()
+    monkeypatch.setenv("GOALGUARD_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="GOALGUARD_REQUIRE_BROWSER=1"):
+        _chromium()
