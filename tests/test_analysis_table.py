@@ -18,7 +18,13 @@ from inspect_ai.log import EvalLog, read_eval_log, write_eval_log
 from inspect_ai.scorer import Score
 
 import goalguard.analysis.table as table_module
-from goalguard.analysis import LogReadError, format_summary, read_table, summarize
+from goalguard.analysis import (
+    LogReadError,
+    format_summary,
+    read_table,
+    read_transcripts,
+    summarize,
+)
 from goalguard.analysis.stats import newcombe_paired, wilson
 from goalguard.analysis.summarize import MIN_PAIRS
 from goalguard.analysis.table import COLUMNS
@@ -172,8 +178,21 @@ def test_reads_samples_in_batches_not_whole_logs(
     monkeypatch.setattr(table_module, "read_eval_log", header_only)
     monkeypatch.setattr(table_module, "read_eval_log_samples_by_id", by_id)
     monkeypatch.setattr(table_module, "BATCH", 8)
+    # The analysis columns come from the sample summaries: no full sample is read.
     table = read_table(log.location)
-    assert len(table) == 30 and batches == [8, 8, 8, 6]
+    assert len(table) == 30 and batches == []
+    # Transcript text is read sample by sample, in batches.
+    full = read_table(log.location, transcripts=True)
+    assert len(full) == 30 and batches == [8, 8, 8, 6]
+    assert full[table.columns].equals(table)
+    # read_transcripts reads only the rows it is given.
+    batches.clear()
+    chosen = read_transcripts(table.iloc[[3, 17, 29]])
+    assert batches == [3]
+    expected = full.iloc[[3, 17, 29]]
+    assert chosen["output"].tolist() == expected["output"].tolist()
+    assert chosen["scratchpad"].tolist() == expected["scratchpad"].tolist()
+    assert all(chosen["output"].notna())
 
 
 def _table(rows: list[dict[str, object]]) -> pd.DataFrame:

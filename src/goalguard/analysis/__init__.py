@@ -18,7 +18,7 @@ from goalguard.analysis.results import (
 )
 from goalguard.analysis.summarize import summarize, summary_json
 from goalguard.analysis.summary import format_summary
-from goalguard.analysis.table import LogReadError, log_files, read_table
+from goalguard.analysis.table import LogReadError, log_files, read_table, read_transcripts
 
 __all__ = [
     "AnalysisSummary",
@@ -34,6 +34,7 @@ __all__ = [
     "format_summary",
     "log_files",
     "read_table",
+    "read_transcripts",
     "summarize",
     "summary_json",
 ]

@@ -1,8 +1,10 @@
 """Inspect logs -> one tidy table, one row per sample (and epoch).
 
-Samples are read from each log in small batches (``read_eval_log_samples_by_id`` with one
-shared zip reader, messages and events skipped), so only the table's rows stay in memory,
-however many samples the logs hold. Columns are documented in ``docs/analysis.md``.
+The analysis columns come from each log's sample summaries (ids, metadata and scores,
+without messages or events: one small read per log). Transcript text, which summaries
+abbreviate, is read sample by sample in small batches (``read_eval_log_samples_by_id``,
+messages and events skipped). Either way only the table's rows stay in memory, however
+many samples the logs hold. Columns are documented in ``docs/analysis.md``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pandas as pd
 from inspect_ai.log import (
     EvalLog,
     EvalSample,
+    EvalSampleSummary,
     list_eval_logs,
     read_eval_log,
     read_eval_log_sample_summaries,
@@ -104,7 +107,8 @@ def read_table(paths: str | Path | Iterable[str | Path], transcripts: bool = Fal
         except Exception as ex:  # a corrupt or foreign file: name it, lose nothing else
             raise LogReadError(f"{file}: cannot read as an Inspect log ({ex})") from ex
         context = _log_context(file, header)
-        for sample in _samples(file, header):
+        samples = _samples(file, header) if transcripts else _summaries(file, header)
+        for sample in samples:
             row = _row(sample, context, transcripts)
             for column in columns:
                 data[column].append(row.get(column))
@@ -145,6 +149,12 @@ def _samples(file: str, header: EvalLog) -> Iterator[EvalSample]:
             yield from read_eval_log_samples_by_id(file, present, exclude_fields=SKIPPED_FIELDS)
 
 
+def _summaries(file: str, header: EvalLog) -> Iterable[EvalSample | EvalSampleSummary]:
+    if file.endswith(".json"):
+        return read_eval_log(file).samples or []
+    return read_eval_log_sample_summaries(file)
+
+
 def _sample_keys(file: str, header: EvalLog) -> list[tuple[str | int, int]]:
     ids = header.eval.dataset.sample_ids
     epochs = header.eval.config.epochs or 1
@@ -153,7 +163,15 @@ def _sample_keys(file: str, header: EvalLog) -> list[tuple[str | int, int]]:
     return [(sample_id, epoch) for sample_id in ids for epoch in range(1, epochs + 1)]
 
 
-def _row(sample: EvalSample, context: dict[str, Any], transcripts: bool) -> dict[str, Any]:
+def _error_message(sample: EvalSample | EvalSampleSummary) -> str | None:
+    if sample.error is None:
+        return None
+    return sample.error if isinstance(sample.error, str) else sample.error.message
+
+
+def _row(
+    sample: EvalSample | EvalSampleSummary, context: dict[str, Any], transcripts: bool
+) -> dict[str, Any]:
     meta = sample.metadata or {}
     row: dict[str, Any] = dict(context)
     row.update(
@@ -166,12 +184,12 @@ def _row(sample: EvalSample, context: dict[str, Any], transcripts: bool) -> dict
         sample_id=str(sample.id),
         epoch=sample.epoch,
         parse_status=meta.get("parse_status"),
-        error=sample.error.message if sample.error else None,
+        error=_error_message(sample),
     )
     if transcripts:
         for key in ("query", "scratchpad", "output", "probe_answer"):
             row[key] = meta.get(key)
-    scores = {name.rsplit("/", 1)[-1]: score for name, score in (sample.scores or {}).items()}
+    scores = _scores(sample)
     for label in LABELS:
         score = scores.get(label)
         if score is None and label in {legacy[0] for legacy in LEGACY_SCORERS.values()}:
@@ -179,6 +197,48 @@ def _row(sample: EvalSample, context: dict[str, Any], transcripts: bool) -> dict
         if score is not None:
             _add_score(row, label, score, transcripts)
     return row
+
+
+def _scores(sample: EvalSample | EvalSampleSummary) -> dict[str, Score]:
+    return {name.rsplit("/", 1)[-1]: score for name, score in (sample.scores or {}).items()}
+
+
+def read_transcripts(rows: pd.DataFrame) -> pd.DataFrame:
+    """Add the transcript columns to chosen rows of a :func:`read_table` table.
+
+    Only the samples of ``rows`` are read (by id, in batches), so a report can show a few
+    hundred transcripts out of any number of samples without reading them all.
+    """
+    text: dict[tuple[str, str, int], dict[str, Any]] = {}
+    for file, chunk in rows.groupby("log", sort=False):
+        file = str(file)
+        wanted = {(str(s), int(e)) for s, e in zip(chunk["sample_id"], chunk["epoch"], strict=True)}
+        if file.endswith(".json"):
+            samples: Iterable[EvalSample] = read_eval_log(file).samples or []
+        else:
+            header = read_eval_log(file, header_only=True)
+            original = {str(i): i for i in (header.eval.dataset.sample_ids or [])}
+            keys = sorted(wanted, key=str)
+            samples = (
+                sample
+                for start in range(0, len(keys), BATCH)
+                for sample in read_eval_log_samples_by_id(
+                    file,
+                    [(original.get(s, s), e) for s, e in keys[start : start + BATCH]],
+                    exclude_fields=SKIPPED_FIELDS,
+                )
+            )
+        for sample in samples:
+            key = (str(sample.id), sample.epoch)
+            if key in wanted:
+                row = _row(sample, {"scenario": None, "variant": None}, transcripts=True)
+                text[(file, *key)] = {column: row.get(column) for column in TRANSCRIPT_COLUMNS}
+    result = rows.copy()
+    keys = zip(result["log"], result["sample_id"], result["epoch"], strict=True)
+    found = [text.get((str(f), str(s), int(e)), {}) for f, s, e in keys]
+    for column in TRANSCRIPT_COLUMNS:
+        result[column] = [item.get(column) for item in found]
+    return result
 
 
 def _legacy_score(label: str, scores: dict[str, Score]) -> Score | None:

@@ -17,7 +17,14 @@ import pandas as pd
 from inspect_ai.log import read_eval_log
 from pydantic import BaseModel, Field
 
-from goalguard.analysis import AnalysisSummary, GroupSummary, Proportion, read_table, summarize
+from goalguard.analysis import (
+    AnalysisSummary,
+    GroupSummary,
+    Proportion,
+    read_table,
+    read_transcripts,
+    summarize,
+)
 from goalguard.analysis.stats import wilson
 from goalguard.analysis.summarize import DECIDED_COMPLIANCE, GROUP_KEYS
 from goalguard.classifiers.labels import LABELS
@@ -179,7 +186,7 @@ def build_report_data(
     Every number uses all samples; the browser gets at most ``max_transcripts``.
     Raises :class:`goalguard.analysis.LogReadError` for a path that is not a log.
     """
-    table = read_table(paths, transcripts=True)
+    table = read_table(paths)
     summary = summarize(table)
     # The same grouping, in the same order, as summarize(): one cell per GroupSummary.
     grouped = table.groupby(GROUP_KEYS, dropna=False, sort=True)
@@ -196,7 +203,7 @@ def build_report_data(
                 **group.model_dump(), behaviour=behaviour, setup=read_setup(group.logs, cell)
             )
         )
-    chosen = sample_rows(table, max_transcripts)
+    chosen = read_transcripts(sample_rows(table, max_transcripts))
     transcripts = [_transcript(row, int(row.group_index)) for row in chosen.itertuples(index=False)]
     report = ReportSummary(
         groups=groups,
