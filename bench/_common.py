@@ -1,0 +1,79 @@
+"""What every benchmark script shares: timing a command, and where outputs go."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+OUT_DIR = BENCH_DIR / "out"  # git-ignored: logs and caches of the benchmarks
+GOALGUARD = str(Path(sys.executable).parent / "goalguard")
+
+
+@dataclass(frozen=True)
+class Timed:
+    """A finished command: wall seconds, peak resident memory, exit code and output."""
+
+    command: list[str]
+    wall_s: float
+    max_rss_mib: float
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def check(self) -> Timed:
+        """Fail loudly, with the command's own last words, if it did not succeed."""
+        if self.returncode != 0:
+            sys.exit(
+                f"command failed ({self.returncode}): {shell(self.command)}\n"
+                f"{self.stdout[-3000:]}\n{self.stderr[-3000:]}"
+            )
+        return self
+
+
+def shell(command: list[str]) -> str:
+    """A command as one copy-pasteable line, paths shown relative to the repository."""
+    root = str(BENCH_DIR.parent) + os.sep
+    return " ".join(shlex.quote(part.replace(root, "")) for part in command)
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> Timed:
+    """Run a command; its own wall time and peak RSS (``wait4``: this child only)."""
+    with (
+        open(OUT_DIR / ".stdout", "w+") as out,
+        open(OUT_DIR / ".stderr", "w+") as err,
+    ):
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            command, stdout=out, stderr=err, env={**os.environ, "NO_COLOR": "1", **(env or {})}
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Timed(command, wall, usage.ru_maxrss / 1024, process.returncode, out.read(),
+                     err.read())  # fmt: skip
+
+
+def machine() -> str:
+    """One line about where the figures were taken."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"{platform.node()}: {os.cpu_count()} CPUs, {platform.python_implementation()} "
+        f"{platform.python_version()}, load average {load:.2f} at start"
+    )
+
+
+def header(title: str) -> None:
+    """Print the benchmark's title and the machine it runs on."""
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    print(f"# {title}")
+    print(machine())
+    print()
