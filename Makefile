@@ -22,5 +22,12 @@ lint:
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
+# On a quiet machine only (see bench/README.md); the organism logs take minutes, once.
+bench:
+	$(BIN)/python bench/overhead.py
+	$(BIN)/python bench/prefix.py
+	$(BIN)/python bench/analysis_scale.py
+	$(BIN)/python bench/judge_cost.py
+
 clean:
 	rm -rf $(VENV) logs build *.egg-info
