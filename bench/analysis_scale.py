@@ -5,7 +5,7 @@ memory for 100,000 on a 2-core machine; time linear in samples.
 The logs are made once through Inspect with the scripted organism (``organism/<profile>``,
 four profiles x five seeds = 20 logs, each ``helpful-only`` with LIMIT queries x 2 conditions
 x EPOCHS epochs) and cached under bench/out/scale/; later runs reuse them. Each report
-command is timed as its own process (wall time, and peak resident memory from ``wait4``).
+command is timed as its own process (wall time, and peak resident memory from GNU time).
 Usage: python bench/analysis_scale.py [--per-log 5000] [--logs 20] [--small-logs 2]
 """
 

@@ -18,16 +18,17 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from _common import GOALGUARD, OUT_DIR, header, shell, timed
 
 
-def _calls_from_log(log_dir: Path) -> list[dict[str, object]]:
+def _calls_from_log(log_dir: Path) -> list[dict[str, Any]]:
     from inspect_ai.log import list_eval_logs, read_eval_log, resolve_sample_attachments
 
     (info,) = list_eval_logs(str(log_dir))
     log = read_eval_log(info.name)
-    calls = []
+    calls: list[dict[str, Any]] = []
     for sample in log.samples or []:
         sample = resolve_sample_attachments(sample)  # long texts are stored once, by reference
         for event in sample.events:
@@ -58,7 +59,7 @@ def direct(calls_file: Path, gguf: str, n_ctx: int) -> None:
     calls = json.loads(calls_file.read_text())
     same = output_tokens = 0
     for call in calls:
-        response = llm.create_chat_completion(
+        response: Any = llm.create_chat_completion(
             messages=call["messages"], max_tokens=call["max_tokens"], temperature=0
         )
         same += response["choices"][0]["message"]["content"] == call["reply"]
