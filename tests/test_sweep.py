@@ -273,9 +273,10 @@ def test_embedded_sweep_keeps_the_prefix_and_stays_within_its_plan(tmp_path: Pat
         total_input = 0
         for sample in log.samples or []:
             events = [e for e in sample.events if e.event == "model"]
-            usage = [e.output.usage for e in events]
+            usage = [e.output.usage for e in events if e.output.usage is not None]
+            assert len(usage) == len(events)  # every call reports its usage
             first_input += usage[0].input_tokens + (usage[0].input_tokens_cache_read or 0)
-            total_input += sum(u.input_tokens + (u.input_tokens_cache_read or 0) for u in usage)
+            total_input += sum([u.input_tokens + (u.input_tokens_cache_read or 0) for u in usage])
             calls += [
                 (e.timestamp, log.eval.task, u, count(system))
                 for e, u in zip(events, usage, strict=True)

@@ -364,7 +364,7 @@ def format_plan(plan: SweepPlan, log_dir: str) -> str:
     """The plan as a table: one row per run, then the totals and how tokens were counted."""
     header = ("model", "scenario", "queries", "cond.", "samples", "calls<=", "input tok.",
               "input tok.<=", "output tok.<=", "judge calls")  # fmt: skip
-    rows = []
+    rows: list[tuple[str | int, ...]] = []
     for model in plan.models:
         for t in plan.tasks:
             e = plan.epochs
@@ -374,7 +374,7 @@ def format_plan(plan: SweepPlan, log_dir: str) -> str:
     fields = ("samples", "max_calls", "input_tokens", "max_input_tokens", "max_output_tokens",
               "judge_calls")  # fmt: skip
     rows.append(("total", f"{plan.runs} runs", "", "", *(plan.total(f) for f in fields)))
-    cells = [[f"{c:,}" if isinstance(c, int) else c for c in row] for row in [header, *rows]]
+    cells = [[f"{c:,}" if isinstance(c, int) else str(c) for c in row] for row in [header, *rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
 
     def line(row: list[str]) -> str:
