@@ -207,7 +207,7 @@ def test_resume_after_a_hard_kill_repeats_no_finished_sample(tmp_path: Path) -> 
 
     first = attempt(tmp_path / "calls1", 35)
     assert first.returncode == -9, first.stderr[-2000:]  # killed mid-way
-    assert [log.status for log in _logs(log_dir)] == ["started", "started"]
+    assert "started" in [log.status for log in _logs(log_dir)]  # left unfinished
 
     second = attempt(tmp_path / "calls2", 0)
     assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
