@@ -313,3 +313,22 @@ def test_printed_summary_carries_the_numbers_and_cautions() -> None:
     embedded = format_summary(summarize(table.assign(model="llamacpp/smollm2")))
     assert "embedded llama.cpp model" in embedded
     assert "note:" not in format_summary(summarize(table.assign(model="openai/gpt-4o")))
+
+
+def test_a_retried_run_is_counted_once(tmp_path: Path) -> None:
+    """An interrupted attempt and its retry share a task id: only the retry is read."""
+    log = _run(tmp_path / "logs", "helpful-only", 4)
+    interrupted = log.model_copy(deep=True)
+    interrupted.status = "started"
+    interrupted.samples = (log.samples or [])[:3]
+    interrupted.stats.started_at = "2000-01-01T00:00:00+00:00"
+    write_eval_log(interrupted, str(tmp_path / "logs" / "interrupted-attempt.eval"))
+    table = read_table(tmp_path / "logs")
+    assert len(table) == 8
+    assert not table.duplicated(["sample_id", "epoch"]).any()
+    assert set(table["log"]) == {str(Path(str(log.location)).resolve())}
+
+    # A separate run of the same task (a new task id) is its own data and is kept.
+    other = _run(tmp_path / "logs", "helpful-only", 4)
+    assert other.eval.task_id != log.eval.task_id
+    assert len(read_table(tmp_path / "logs")) == 16

@@ -96,16 +96,14 @@ def read_table(paths: str | Path | Iterable[str | Path], transcripts: bool = Fal
         transcripts: Also keep the text: query, scratchpad, output, probe answer, and each
             classifier's explanation and quotes (for a transcript browser).
 
-    A log without some classifier gives None in that label's columns.
+    A log without some classifier gives None in that label's columns. When a run was
+    interrupted and retried (``inspect eval-retry``, or a resumed sweep), its logs share a
+    task id and the retry holds every finished sample, so only the newest log of each task
+    is read (see :func:`latest_logs`).
     """
-    files = log_files(paths)
     columns = COLUMNS + (TRANSCRIPT_COLUMNS if transcripts else [])
     data: dict[str, list[Any]] = {column: [] for column in columns}
-    for file in files:
-        try:
-            header = read_eval_log(file, header_only=True)
-        except Exception as ex:  # a corrupt or foreign file: name it, lose nothing else
-            raise LogReadError(f"{file}: cannot read as an Inspect log ({ex})") from ex
+    for file, header in latest_logs(log_files(paths)):
         context = _log_context(file, header)
         samples = _samples(file, header) if transcripts else _summaries(file, header)
         for sample in samples:
@@ -118,6 +116,29 @@ def read_table(paths: str | Path | Iterable[str | Path], transcripts: bool = Fal
     for column in SCORE_COLUMNS:
         table[column] = pd.to_numeric(table[column], errors="coerce")
     return table
+
+
+def latest_logs(files: list[str]) -> list[tuple[str, EvalLog]]:
+    """Headers of ``files``, keeping one log per Inspect task id: the newest.
+
+    A retry of an interrupted run is a new log with the same task id that carries over the
+    samples the first attempt finished, so counting both would count samples twice.
+    Finished logs win over unfinished ones; among equals, the later start wins.
+    """
+    chosen: dict[str, tuple[str, EvalLog]] = {}
+    for file in files:
+        try:
+            header = read_eval_log(file, header_only=True)
+        except Exception as ex:  # a corrupt or foreign file: name it, lose nothing else
+            raise LogReadError(f"{file}: cannot read as an Inspect log ({ex})") from ex
+        key = header.eval.task_id or file
+        if key not in chosen or _rank(header, file) > _rank(chosen[key][1], chosen[key][0]):
+            chosen[key] = (file, header)
+    return sorted(chosen.values(), key=lambda item: item[0])
+
+
+def _rank(header: EvalLog, file: str) -> tuple[bool, str, str]:
+    return (header.status == "success", header.stats.started_at or "", file)
 
 
 def _log_context(file: str, header: EvalLog) -> dict[str, Any]:
