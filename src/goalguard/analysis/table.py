@@ -255,8 +255,8 @@ def read_transcripts(rows: pd.DataFrame) -> pd.DataFrame:
                 row = _row(sample, {"scenario": None, "variant": None}, transcripts=True)
                 text[(file, *key)] = {column: row.get(column) for column in TRANSCRIPT_COLUMNS}
     result = rows.copy()
-    keys = zip(result["log"], result["sample_id"], result["epoch"], strict=True)
-    found = [text.get((str(f), str(s), int(e)), {}) for f, s, e in keys]
+    rows_keys = zip(result["log"], result["sample_id"], result["epoch"], strict=True)
+    found = [text.get((str(f), str(s), int(e)), {}) for f, s, e in rows_keys]
     for column in TRANSCRIPT_COLUMNS:
         result[column] = [item.get(column) for item in found]
     return result
