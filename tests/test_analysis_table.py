@@ -136,6 +136,19 @@ def test_reads_logs_mixing_two_scenarios_and_missing_scorers(tmp_path: Path) -> 
     assert sweep_group.gap is not None and sweep_group.gap.n_pairs == 3
 
 
+def test_worker_processes_read_the_same_table(tmp_path: Path) -> None:
+    helpful = _run(tmp_path / "runs", "helpful-only", 4)
+    _run(tmp_path / "runs", "oversight-sweep", 2)
+    _labelled_copy(helpful, tmp_path / "runs" / "labelled.eval")
+    serial = read_table(tmp_path / "runs", workers=1)
+    parallel = read_table(tmp_path / "runs", workers=2)  # two spawned processes
+    assert len(serial) == 4 * 2 + 2 * 5  # the labelled copy stands in for its original
+    pd.testing.assert_frame_equal(serial, parallel)
+    assert parallel["af_reasoning"].notna().sum() == 8  # the labelled copy's scores arrived
+    with pytest.raises(ValueError, match="at least 1"):
+        read_table(tmp_path / "runs", workers=0)
+
+
 def test_transcript_columns_and_paths(tmp_path: Path) -> None:
     log = _run(tmp_path, "helpful-only", 2)
     table = read_table(log.location, transcripts=True)

@@ -10,7 +10,10 @@ many samples the logs hold. Columns are documented in ``docs/analysis.md``.
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,8 @@ from inspect_ai.scorer import Score
 from goalguard.classifiers.labels import AF_CRITERIA, LABELS
 
 BATCH = 200
+PARALLEL_MIN_BYTES = 64 * 2**20
+"""Logs smaller than this in all are read in this process: starting workers costs more."""
 SKIPPED_FIELDS = {"messages", "events", "store", "attachments", "timelines"}
 
 LEGACY_SCORERS: dict[str, tuple[str, dict[Any, str]]] = {
@@ -87,7 +92,11 @@ def log_files(paths: str | Path | Iterable[str | Path]) -> list[str]:
     return sorted(dict.fromkeys(found))
 
 
-def read_table(paths: str | Path | Iterable[str | Path], transcripts: bool = False) -> pd.DataFrame:
+def read_table(
+    paths: str | Path | Iterable[str | Path],
+    transcripts: bool = False,
+    workers: int | None = None,
+) -> pd.DataFrame:
     """Read Inspect logs into a DataFrame with one row per (sample, epoch).
 
     Args:
@@ -95,6 +104,10 @@ def read_table(paths: str | Path | Iterable[str | Path], transcripts: bool = Fal
             scenarios and variants.
         transcripts: Also keep the text: query, scratchpad, output, probe answer, and each
             classifier's explanation and quotes (for a transcript browser).
+        workers: Processes that read logs side by side (default: one per core when there
+            are several logs of more than 64 MiB in all, else 1). Reading a log's
+            summaries is CPU-bound in Inspect, so on a large sweep this divides the time
+            by about the number of cores.
 
     A log without some classifier gives None in that label's columns. When a run was
     interrupted and retried (``inspect eval-retry``, or a resumed sweep), its logs share a
@@ -102,20 +115,50 @@ def read_table(paths: str | Path | Iterable[str | Path], transcripts: bool = Fal
     is read (see :func:`latest_logs`).
     """
     columns = COLUMNS + (TRANSCRIPT_COLUMNS if transcripts else [])
-    data: dict[str, list[Any]] = {column: [] for column in columns}
-    for file, header in latest_logs(log_files(paths)):
-        context = _log_context(file, header)
-        samples = _samples(file, header) if transcripts else _summaries(file, header)
-        for sample in samples:
-            row = _row(sample, context, transcripts)
-            for column in columns:
-                data[column].append(row.get(column))
+    logs = latest_logs(log_files(paths))
+    jobs = [(file, header, _log_context(file, header), transcripts) for file, header in logs]
+    count = 1 if transcripts else _worker_count(workers, [file for file, _ in logs])
+    if count > 1:
+        # spawn, not fork: the parent may hold Inspect's threads and their locks.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(count, mp_context=context) as pool:
+            parts = list(pool.map(_log_columns, [(f, None, c, t) for f, _, c, t in jobs]))
+    else:
+        parts = [_log_columns(job) for job in jobs]
+    data = {column: [value for part in parts for value in part[column]] for column in columns}
     table = pd.DataFrame(data, columns=columns)
     table["p"] = pd.to_numeric(table["p"], errors="coerce")
     table["epoch"] = table["epoch"].astype("Int64")
     for column in SCORE_COLUMNS:
         table[column] = pd.to_numeric(table[column], errors="coerce")
     return table
+
+
+def _worker_count(workers: int | None, files: list[str]) -> int:
+    if workers is not None:
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        return min(workers, max(1, len(files)))
+    if len(files) < 2 or sum(os.path.getsize(f) for f in files) < PARALLEL_MIN_BYTES:
+        return 1
+    return min(len(files), os.cpu_count() or 1)
+
+
+def _log_columns(job: tuple[str, EvalLog | None, dict[str, Any], bool]) -> dict[str, list[Any]]:
+    """One log's rows as columns (run in a worker process for large reads)."""
+    file, header, context, transcripts = job
+    columns = COLUMNS + (TRANSCRIPT_COLUMNS if transcripts else [])
+    data: dict[str, list[Any]] = {column: [] for column in columns}
+    if transcripts:
+        assert header is not None
+        samples: Iterable[EvalSample | EvalSampleSummary] = _samples(file, header)
+    else:
+        samples = _summaries(file)
+    for sample in samples:
+        row = _row(sample, context, transcripts)
+        for column in columns:
+            data[column].append(row.get(column))
+    return data
 
 
 def latest_logs(files: list[str]) -> list[tuple[str, EvalLog]]:
@@ -170,7 +213,7 @@ def _samples(file: str, header: EvalLog) -> Iterator[EvalSample]:
             yield from read_eval_log_samples_by_id(file, present, exclude_fields=SKIPPED_FIELDS)
 
 
-def _summaries(file: str, header: EvalLog) -> Iterable[EvalSample | EvalSampleSummary]:
+def _summaries(file: str) -> Iterable[EvalSample | EvalSampleSummary]:
     if file.endswith(".json"):
         return read_eval_log(file).samples or []
     return read_eval_log_sample_summaries(file)

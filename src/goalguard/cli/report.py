@@ -26,6 +26,14 @@ def report(
         int,
         typer.Option(help="Most transcripts in the HTML browser (the numbers use all).", min=0),
     ] = 500,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Processes reading logs side by side (default: one per core for more "
+            "than 64 MiB of logs).",
+            min=1,
+        ),
+    ] = None,
 ) -> None:
     """Print the summary of Inspect logs and write a self-contained HTML report."""
     from goalguard.analysis import LogReadError, format_summary, log_files
@@ -34,7 +42,9 @@ def report(
     try:
         if not log_files(paths):
             fail("no Inspect logs (.eval or .json) in " + ", ".join(map(str, paths)) + ".")
-        data = write_report(paths, output, json_path, max_transcripts=max_transcripts)
+        data = write_report(
+            paths, output, json_path, max_transcripts=max_transcripts, workers=workers
+        )
     except LogReadError as ex:
         fail(str(ex))
     typer.echo(format_summary(data.summary))

@@ -16,13 +16,15 @@ def write_report(
     html_path: str | Path | None = "report.html",
     json_path: str | Path | None = None,
     max_transcripts: int = DEFAULT_MAX_TRANSCRIPTS,
+    workers: int | None = None,
 ) -> ReportData:
     """Read logs and write the self-contained HTML report and/or the JSON summary.
 
     The JSON is the report summary dumped: every number the HTML shows, with its interval
-    and n, under the JSON Pointer the HTML's ``data-json`` attributes name.
+    and n, under the JSON Pointer the HTML's ``data-json`` attributes name. ``workers``:
+    processes reading logs side by side (see :func:`goalguard.analysis.read_table`).
     """
-    data = build_report_data(paths, max_transcripts=max_transcripts)
+    data = build_report_data(paths, max_transcripts=max_transcripts, workers=workers)
     if html_path is not None:
         page = render_html(data, all_plots(data.summary.groups))
         _write(Path(html_path), page)

@@ -179,14 +179,17 @@ def _transcript(row: Any, group: int) -> TranscriptRow:
 
 
 def build_report_data(
-    paths: str | Path | Iterable[str | Path], max_transcripts: int = DEFAULT_MAX_TRANSCRIPTS
+    paths: str | Path | Iterable[str | Path],
+    max_transcripts: int = DEFAULT_MAX_TRANSCRIPTS,
+    workers: int | None = None,
 ) -> ReportData:
     """Read logs (files or folders) into the report's summary and transcript sample.
 
     Every number uses all samples; the browser gets at most ``max_transcripts``.
+    ``workers`` is passed to :func:`goalguard.analysis.read_table`.
     Raises :class:`goalguard.analysis.LogReadError` for a path that is not a log.
     """
-    table = read_table(paths)
+    table = read_table(paths, workers=workers)
     summary = summarize(table)
     # The same grouping, in the same order, as summarize(): one cell per GroupSummary.
     grouped = table.groupby(GROUP_KEYS, dropna=False, sort=True)
