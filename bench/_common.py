@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import shlex
@@ -18,11 +19,17 @@ GOALGUARD = str(Path(sys.executable).parent / "goalguard")
 
 @dataclass(frozen=True)
 class Timed:
-    """A finished command: wall seconds, peak resident memory, exit code and output."""
+    """A finished command: wall seconds, peak resident memory, exit code and output.
+
+    ``max_rss_mib`` is the exact peak of the largest single process (GNU time);
+    ``tree_rss_mib`` the peak of the sum over the command and its worker processes,
+    sampled every 50 ms (so a shorter spike can be missed).
+    """
 
     command: list[str]
     wall_s: float
     max_rss_mib: float
+    tree_rss_mib: float
     returncode: int
     stdout: str
     stderr: str
@@ -59,14 +66,36 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> Timed:
         open(OUT_DIR / ".stderr", "w+") as err,
     ):
         start = time.perf_counter()
-        returncode = subprocess.run(
+        process = subprocess.Popen(
             measured, stdout=out, stderr=err, env={**os.environ, "NO_COLOR": "1", **(env or {})}
-        ).returncode
+        )
+        tree_peak = _poll_tree_rss(process)
+        returncode = process.wait()
         wall = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
         max_rss = float(rss_file.read_text().split()[-1]) / 1024
-        return Timed(command, wall, max_rss, returncode, out.read(), err.read())
+        tree = max(tree_peak / 2**20, max_rss)
+        return Timed(command, wall, max_rss, tree, returncode, out.read(), err.read())
+
+
+def _poll_tree_rss(process: subprocess.Popen[bytes]) -> float:
+    """Peak of the summed RSS (bytes) of ``process``'s descendants until it exits."""
+    import psutil
+
+    root = psutil.Process(process.pid)
+    peak = 0.0
+    while process.poll() is None:
+        total = 0
+        try:
+            for child in root.children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    total += child.memory_info().rss
+        except psutil.Error:
+            break
+        peak = max(peak, total)
+        time.sleep(0.05)
+    return peak
 
 
 def machine() -> str:
