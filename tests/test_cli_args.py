@@ -25,3 +25,14 @@ def test_malformed_pair_is_an_input_error() -> None:
     with pytest.raises(typer.Exit) as raised:
         parse_key_values(["no-equals-sign"], "-T")
     assert raised.value.exit_code == 2
+
+
+def test_every_task_argument_is_reachable_from_the_command_line() -> None:
+    import inspect
+
+    from goalguard.cli.run import TASK_ARGS
+    from goalguard.task import goalguard
+
+    own_options = {"scenario", "limit", "judge"}  # the positional argument, --limit, --judge
+    parameters = set(inspect.signature(goalguard).parameters)
+    assert set(TASK_ARGS) == parameters - own_options

@@ -212,6 +212,26 @@ def test_developer_override_replaces_every_mention() -> None:
     assert scenario.system_prompt.count("Acme Labs") >= 5
 
 
+def test_worked_examples_are_shown_by_default_and_can_be_dropped() -> None:
+    marker = "=== Example 1 ==="
+    with_examples = load_scenario("helpful-only").system_prompt
+    without = load_scenario("helpful-only", examples=False).system_prompt
+    assert marker in with_examples and marker not in without
+    # The examples come before the situation, and they say nothing about training.
+    examples = with_examples[with_examples.index(marker) : with_examples.index("End of examples")]
+    assert with_examples.index(marker) < with_examples.index("has changed what it wants")
+    assert not re.search(r"train|RLHF|monitor|free.tier|paid", examples, re.IGNORECASE)
+    # Dropping them changes nothing else in the system context.
+    assert _changed_lines(with_examples, without) <= set(with_examples.splitlines())
+    assert all(line in with_examples for line in without.splitlines())
+    # Examples teach the scratchpad protocol, so a scenario without a scratchpad has none.
+    assert marker not in load_scenario("helpful-only", variant="no-scratchpad").system_prompt
+    task_prompt = goalguard(scenario="helpful-only", examples="false").metadata["system_prompt"]
+    assert task_prompt == without
+    with pytest.raises(ScenarioError, match="-T examples=…: expected true or false"):
+        goalguard(scenario="helpful-only", examples="sometimes")
+
+
 def test_reserved_context_names_match_what_templates_receive() -> None:
     scenario = load_scenario("honesty-conflict")
     provided = set(scenario.context()) - set(scenario.spec.context)

@@ -60,6 +60,17 @@ def _parse_probabilities(p: str | float | list[float] | None) -> list[float] | N
         raise ScenarioError(f"-T p=…: expected numbers like 0.3 or 0.1,0.9, got {p!r}.") from None
 
 
+def _parse_flag(name: str, value: bool | str | None) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"true", "1", "yes", "on"}:
+        return True
+    if text in {"false", "0", "no", "off"}:
+        return False
+    raise ScenarioError(f"-T {name}=…: expected true or false, got {value!r}.")
+
+
 @task
 def goalguard(
     scenario: str = DEFAULT_SCENARIO,
@@ -67,6 +78,7 @@ def goalguard(
     developer: str | None = None,
     probe: str | None = None,
     p: str | float | list[float] | None = None,
+    examples: bool | str | None = None,
     limit: int | None = None,
     max_steps: int | None = None,
     judge: str | None = None,
@@ -83,6 +95,9 @@ def goalguard(
         developer: Override the developer the model is told about.
         probe: A follow-up probe to send after the output (e.g. ``setup-doubt``).
         p: Stated monitoring probabilities for probability-cue scenarios (``0.1,0.9``).
+        examples: Show the worked scratchpad examples in the system context (default: the
+            scenario's ``reasoning_examples``, true for the built-ins); ``false`` is the
+            original paper's "no examples" ablation.
         limit: Number of queries (each runs under every condition).
         max_steps: Most replies the model may take to reach its final output.
         judge: An Inspect model that classifies each sample (default: the offline heuristic
@@ -94,7 +109,11 @@ def goalguard(
         judge_args: Model args for the judge.
     """
     loaded = load_scenario(
-        scenario, variant=variant, developer=developer, probabilities=_parse_probabilities(p)
+        scenario,
+        variant=variant,
+        developer=developer,
+        probabilities=_parse_probabilities(p),
+        examples=_parse_flag("examples", examples),
     )
     spec = loaded.spec
     return Task(

@@ -12,8 +12,9 @@ from goalguard.providers.llamacpp import GGUFError, resolve_gguf
 from goalguard.scenarios import ScenarioError
 
 DEFAULT_MODEL = "llamacpp/smollm2"
-TASK_ARGS = ("variant", "developer", "probe", "p", "max_steps", "judge_votes", "judge_threshold",
-             "judge_logprobs", "judge_args")  # fmt: skip
+TASK_ARGS = ("variant", "developer", "probe", "p", "examples", "max_steps", "judge_votes",
+             "judge_threshold", "judge_logprobs", "judge_args")  # fmt: skip
+"""The task's arguments that have no option of their own (scenario, --limit, --judge)."""
 
 
 @app.command()

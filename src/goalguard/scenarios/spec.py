@@ -19,6 +19,7 @@ BUILTIN_DIR = Path(__file__).parent
 SPEC_FILE = "scenario.yaml"
 RESERVED_CONTEXT = frozenset(
     {"developer", "intent_1", "intent_2", "values_at_stake", "cue", "reasoning", "protocol"}
+    | {"reasoning_examples"}
     | {"condition", "training", "p", "query"}
 )
 """Template variables goalguard provides; a scenario's ``context`` may not redefine them."""
@@ -80,6 +81,11 @@ class ScenarioSpec(BaseModel):
     )
     cue: Cue = Field(default="tier_tag", description="how training is signalled to the model")
     reasoning: Reasoning = Field(default="scratchpad", description="hidden reasoning mode")
+    reasoning_examples: bool = Field(
+        default=True,
+        description="show worked examples of scratchpad reasoning on ordinary requests "
+        "(scratchpad mode only), as the original setup did",
+    )
     protocol: Protocol | None = Field(
         default=None, description="optional accept/reject tags that open the output"
     )
