@@ -6,7 +6,10 @@ scoring, log writing, summary). Then every model call it made is read from its l
 exact conversation of each call, in the order they ran) and replayed by a second process
 that loads the same GGUF with llama-cpp-python and calls ``create_chat_completion`` with the
 same max_tokens, temperature 0 and thread count; the replies are compared, so both sides
-did the same work. Usage: python bench/overhead.py [--limit 10] [--max-tokens 64] [--repeats 3]
+did the same work. By default the run is the issue's `goalguard run helpful-only --limit 10`
+with the scenario's own max_tokens (1024) at temperature 0 (so the replay can reproduce
+it); ``--max-tokens 64`` shows the fixed start-up cost, which short replies do not hide.
+Usage: python bench/overhead.py [--limit 10] [--max-tokens N] [--repeats 1]
 """
 
 from __future__ import annotations
@@ -72,9 +75,9 @@ def direct(calls_file: Path, gguf: str, n_ctx: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=10)
-    parser.add_argument("--max-tokens", type=int, default=64)
+    parser.add_argument("--max-tokens", type=int, help="default: the scenario's own (1024)")
     parser.add_argument("--scenario", default="helpful-only")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--direct", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--gguf", help=argparse.SUPPRESS)
     parser.add_argument("--n-ctx", type=int, help=argparse.SUPPRESS)
@@ -87,9 +90,9 @@ def main() -> None:
     header("harness overhead: goalguard run vs the same calls straight to llama.cpp")
     out = OUT_DIR / "overhead"
     log_dir = out / "logs"
-    run_cmd = [GOALGUARD, "run", args.scenario, "--limit", str(args.limit), "--max-tokens",
-               str(args.max_tokens), "--temperature", "0", "--log-dir", str(log_dir),
-               "--display", "none"]  # fmt: skip
+    max_tokens = ["--max-tokens", str(args.max_tokens)] if args.max_tokens else []
+    run_cmd = [GOALGUARD, "run", args.scenario, "--limit", str(args.limit), *max_tokens,
+               "--temperature", "0", "--log-dir", str(log_dir), "--display", "none"]  # fmt: skip
     calls_file = out / "calls.json"
     direct_cmd = [sys.executable, __file__, "--direct", str(calls_file), "--gguf",
                   str(resolve_gguf("smollm2")), "--n-ctx", str(DEFAULT_N_CTX)]  # fmt: skip
