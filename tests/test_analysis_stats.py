@@ -60,10 +60,12 @@ def test_mcnemar_exact_published_value() -> None:
     assert mcnemar_exact(16, 6) == mcnemar_exact(6, 16)
 
 
-@pytest.mark.parametrize("b,c", [(0, 0), (0, 5), (3, 3), (10, 2), (40, 25)])
+@pytest.mark.parametrize(
+    "b,c", [(0, 0), (0, 5), (3, 3), (10, 2), (40, 25), (0, 80), (2900, 3100), (40000, 41000)]
+)
 def test_mcnemar_exact_is_a_binomial_test_on_discordant_pairs(b: int, c: int) -> None:
     expected = 1.0 if b + c == 0 else binomtest(b, b + c, 0.5).pvalue
-    assert mcnemar_exact(b, c) == pytest.approx(expected)
+    assert mcnemar_exact(b, c) == pytest.approx(expected, rel=1e-9)
 
 
 def test_newcombe_published_value() -> None:

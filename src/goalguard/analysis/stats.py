@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from statistics import NormalDist
 
 import numpy as np
-from scipy import stats as sps
 
 from goalguard.analysis.results import PairedGap, Proportion, SweepFit, SweepPoint
 
-Z95 = float(sps.norm.ppf(0.975))
+Z95 = NormalDist().inv_cdf(0.975)
 BOOTSTRAP_RESAMPLES = 4000
 BOOTSTRAP_SEED = 20241218
 
@@ -43,7 +43,18 @@ def mcnemar_exact(b: int, c: int) -> float:
     """
     if b + c == 0:
         return 1.0
-    return float(min(1.0, 2 * sps.binom.cdf(min(b, c), b + c, 0.5)))
+    return min(1.0, 2 * _binomial_half_cdf(min(b, c), b + c))
+
+
+def _binomial_half_cdf(k: int, n: int) -> float:
+    """P(X <= k) for X ~ Binomial(n, 1/2), summed in log space so large n cannot overflow."""
+    log_half_n = n * math.log(0.5)
+    logs = [
+        math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + log_half_n
+        for i in range(k + 1)
+    ]
+    top = max(logs)
+    return math.exp(top) * math.fsum(math.exp(v - top) for v in logs)
 
 
 def newcombe_paired(
@@ -179,7 +190,10 @@ def sweep_fit(
     factor = n_groups / (n_groups - 1) * (n - 1) / (n - 2)
     cov = factor * bread @ meat @ bread
     se = math.sqrt(max(cov[1, 1], 0.0))
-    t = float(sps.t.ppf(1 - (1 - level) / 2, n_groups - 1))
+    # scipy only here: its import costs about half a second, which every other command skips.
+    from scipy.stats import t as student_t
+
+    t = float(student_t.ppf(1 - (1 - level) / 2, n_groups - 1))
     slope = float(beta[1])
     return SweepFit(
         points=points,
