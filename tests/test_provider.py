@@ -73,6 +73,11 @@ def test_prefix_cache_can_be_switched_off() -> None:
     assert evaluated > 400
 
 
+def test_a_mistyped_flag_is_an_error_not_true() -> None:
+    with pytest.raises(ValueError, match="-M prefix_cache: expected true or false, got 'flase'"):
+        get_model("llamacpp/smollm2", memoize=False, prefix_cache="flase")
+
+
 def test_seed_makes_sampling_repeatable() -> None:
     config = GenerateConfig(max_tokens=20, temperature=1.0, seed=11)
     model = get_model("llamacpp/smollm2", config=config, memoize=False)

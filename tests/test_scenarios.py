@@ -228,7 +228,7 @@ def test_worked_examples_are_shown_by_default_and_can_be_dropped() -> None:
     assert marker not in load_scenario("helpful-only", variant="no-scratchpad").system_prompt
     task_prompt = goalguard(scenario="helpful-only", examples="false").metadata["system_prompt"]
     assert task_prompt == without
-    with pytest.raises(ScenarioError, match="-T examples=…: expected true or false"):
+    with pytest.raises(ScenarioError, match="-T examples: expected true or false"):
         goalguard(scenario="helpful-only", examples="sometimes")
 
 

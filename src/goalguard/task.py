@@ -8,6 +8,7 @@ from inspect_ai import Epochs, Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig
 
+from goalguard._flags import parse_flag
 from goalguard.classifiers import ScenarioContext, classifier_scorers
 from goalguard.protocol import scratchpad_protocol
 from goalguard.scenarios import Scenario, ScenarioError, load_scenario
@@ -60,15 +61,11 @@ def _parse_probabilities(p: str | float | list[float] | None) -> list[float] | N
         raise ScenarioError(f"-T p=…: expected numbers like 0.3 or 0.1,0.9, got {p!r}.") from None
 
 
-def _parse_flag(name: str, value: bool | str | None) -> bool | None:
-    if value is None or isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in {"true", "1", "yes", "on"}:
-        return True
-    if text in {"false", "0", "no", "off"}:
-        return False
-    raise ScenarioError(f"-T {name}=…: expected true or false, got {value!r}.")
+def _task_flag(value: bool | str | None, name: str) -> bool | None:
+    try:
+        return None if value is None else parse_flag(value, f"-T {name}")
+    except ValueError as ex:
+        raise ScenarioError(str(ex)) from None
 
 
 @task
@@ -84,7 +81,7 @@ def goalguard(
     judge: str | None = None,
     judge_votes: int = 1,
     judge_threshold: float = 0.5,
-    judge_logprobs: bool = False,
+    judge_logprobs: bool | str = False,
     judge_args: dict[str, Any] | None = None,
 ) -> Task:
     """Run a goalguard scenario.
@@ -113,7 +110,7 @@ def goalguard(
         variant=variant,
         developer=developer,
         probabilities=_parse_probabilities(p),
-        examples=_parse_flag("examples", examples),
+        examples=_task_flag(examples, "examples"),
     )
     spec = loaded.spec
     return Task(
@@ -130,7 +127,7 @@ def goalguard(
             judge_args=judge_args,
             votes=int(judge_votes),
             threshold=float(judge_threshold),
-            logprobs=bool(judge_logprobs),
+            logprobs=bool(_task_flag(judge_logprobs, "judge_logprobs")),
         ),
         epochs=Epochs(1, "mode"),  # labels are strings: reduce epochs by the most common
         config=GenerateConfig(max_tokens=spec.max_tokens),

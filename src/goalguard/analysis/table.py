@@ -114,15 +114,19 @@ def read_table(
     task id and the retry holds every finished sample, so only the newest log of each task
     is read (see :func:`latest_logs`).
     """
-    columns = COLUMNS + (TRANSCRIPT_COLUMNS if transcripts else [])
+    columns = _columns(transcripts)
     logs = latest_logs(log_files(paths))
-    jobs = [(file, header, _log_context(file, header), transcripts) for file, header in logs]
+    # Only the transcript read needs the header again; summaries travel to workers without it.
+    jobs = [
+        (file, header if transcripts else None, _log_context(file, header), transcripts)
+        for file, header in logs
+    ]
     count = 1 if transcripts else _worker_count(workers, [file for file, _ in logs])
     if count > 1:
         # spawn, not fork: the parent may hold Inspect's threads and their locks.
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(count, mp_context=context) as pool:
-            parts = list(pool.map(_log_columns, [(f, None, c, t) for f, _, c, t in jobs]))
+            parts = list(pool.map(_log_columns, jobs))
     else:
         parts = [_log_columns(job) for job in jobs]
     data = {column: [value for part in parts for value in part[column]] for column in columns}
@@ -132,6 +136,10 @@ def read_table(
     for column in SCORE_COLUMNS:
         table[column] = pd.to_numeric(table[column], errors="coerce")
     return table
+
+
+def _columns(transcripts: bool) -> list[str]:
+    return COLUMNS + (TRANSCRIPT_COLUMNS if transcripts else [])
 
 
 def _worker_count(workers: int | None, files: list[str]) -> int:
@@ -147,7 +155,7 @@ def _worker_count(workers: int | None, files: list[str]) -> int:
 def _log_columns(job: tuple[str, EvalLog | None, dict[str, Any], bool]) -> dict[str, list[Any]]:
     """One log's rows as columns (run in a worker process for large reads)."""
     file, header, context, transcripts = job
-    columns = COLUMNS + (TRANSCRIPT_COLUMNS if transcripts else [])
+    columns = _columns(transcripts)
     data: dict[str, list[Any]] = {column: [] for column in columns}
     if transcripts:
         assert header is not None

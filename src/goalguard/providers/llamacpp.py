@@ -27,6 +27,7 @@ from inspect_ai.model import (
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
 
+from goalguard._flags import parse_flag
 from goalguard._resources import distribution_file
 
 # SmolLM2's trained context: a scenario's system context with its worked examples, plus
@@ -173,12 +174,6 @@ def load_model(
         return model
 
 
-def _as_bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() not in {"false", "0", "no", "off"}
-    return bool(value)
-
-
 def _message_dicts(messages: list[ChatMessage]) -> list[dict[str, str]]:
     return [{"role": m.role, "content": m.text} for m in messages]
 
@@ -206,13 +201,13 @@ class LlamaCppAPI(ModelAPI):
                 "n_threads, n_gpu_layers, prefix_cache, verbose."
             )
         self.path = resolve_gguf(model_name)
-        self.prefix_cache = _as_bool(prefix_cache)
+        self.prefix_cache = parse_flag(prefix_cache, "-M prefix_cache")
         self.model = load_model(
             self.path,
             n_ctx=int(n_ctx),
             n_threads=int(n_threads) if n_threads else None,
             n_gpu_layers=int(n_gpu_layers),
-            verbose=_as_bool(verbose),
+            verbose=parse_flag(verbose, "-M verbose"),
         )
 
     def max_connections(self) -> int:
