@@ -138,6 +138,11 @@ def _check_number(value: Any, text: str) -> None:
             round(100 * value[k], 1) for k in ("estimate", "low", "high")
         ), text
         assert pairs == value["n_pairs"]
+    elif isinstance(value, dict) and "k" not in value:  # a difference of two gaps
+        est, low, high = numbers
+        assert (est, low, high) == tuple(
+            round(100 * value[k], 1) for k in ("estimate", "low", "high")
+        ), text
     elif isinstance(value, dict):
         if value["estimate"] is None:
             assert numbers == [0, 0] and value["n"] == 0, text

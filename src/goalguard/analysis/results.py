@@ -142,6 +142,57 @@ class GroupSummary(BaseModel):
     """Present when the runs had probability conditions."""
     categories: list[CategoryRow] = Field(default_factory=list)
     warnings: list[AnalysisWarning] = Field(default_factory=list)
+    rated_gaps: list[PairedGap] = Field(default_factory=list)
+    """With a ``rated`` condition: the paired gaps training − rated and rated − unmonitored."""
+
+
+class GapDifference(BaseModel):
+    """One paired gap minus another, from two independent runs (``first`` − ``second``).
+
+    The interval is MOVER (Zou & Donner 2008), the square-and-add of each gap's own
+    interval with no correlation between the runs: for D = g1 − g2,
+    low = D − sqrt((g1 − l1)² + (u2 − g2)²), high = D + sqrt((u1 − g1)² + (g2 − l2)²).
+    """
+
+    first: str
+    second: str
+    estimate: float
+    low: float
+    high: float
+    method: str = "mover, independent runs"
+
+
+class GoalGuardingReading(BaseModel):
+    """Why one model guards its values in one scenario, from base, weights-deleted and
+    high-stakes runs (the rule: ``docs/analysis.md``, Probes)."""
+
+    model: str
+    scenario: str
+    reading: Literal["terminal", "instrumental", "mixed", "none", "inconclusive", "incomplete"]
+    rule: str
+    """The rule that decided, in words."""
+    missing: list[str] = Field(default_factory=list)
+    """Runs the reading needs and the logs lack (``base``, ``weights-deleted``)."""
+    base_gap: PairedGap | None = None
+    deleted_gap: PairedGap | None = None
+    stakes_gap: PairedGap | None = None
+    deleted_minus_base: GapDifference | None = None
+    stakes_minus_base: GapDifference | None = None
+    stakes: Literal["larger", "smaller", "no clear change"] | None = None
+    """How raising the stakes moved the gap (evidence only; instrumental guarding predicts
+    larger); None without a high-stakes run."""
+
+
+class ReasoningComparison(BaseModel):
+    """The compliance gap with hidden reasoning (the base run) beside the gap without it
+    (the ``no-scratchpad`` run), for one model and scenario."""
+
+    model: str
+    scenario: str
+    with_scratchpad: PairedGap | None
+    without_scratchpad: PairedGap | None
+    difference: GapDifference | None = None
+    """without − with."""
 
 
 class AnalysisSummary(BaseModel):
@@ -150,3 +201,7 @@ class AnalysisSummary(BaseModel):
     groups: list[GroupSummary]
     n_samples: int
     logs: list[str]
+    goal_guarding: list[GoalGuardingReading] = Field(default_factory=list)
+    """Per model and scenario with a weights-deleted or high-stakes run."""
+    no_scratchpad: list[ReasoningComparison] = Field(default_factory=list)
+    """Per model and scenario with both a base and a no-scratchpad run."""

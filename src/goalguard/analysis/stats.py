@@ -12,7 +12,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from goalguard.analysis.results import PairedGap, Proportion, SweepFit, SweepPoint
+from goalguard.analysis.results import GapDifference, PairedGap, Proportion, SweepFit, SweepPoint
 
 Z95 = NormalDist().inv_cdf(0.975)
 BOOTSTRAP_RESAMPLES = 4000
@@ -202,4 +202,31 @@ def sweep_fit(
         high=slope + t * se,
         intercept=float(beta[0]),
         n=n,
+    )
+
+
+def gap_difference(
+    first: PairedGap, second: PairedGap, first_name: str, second_name: str
+) -> GapDifference | None:
+    """``first − second`` for two paired gaps from independent runs, with a MOVER interval.
+
+    ``first_name``/``second_name`` name the runs (e.g. ``weights-deleted``, ``base``).
+
+    Each gap keeps its own (possibly asymmetric) interval; the difference's interval is
+    their square-and-add with no correlation term (Zou & Donner 2008, Stat Med 27:1693),
+    which is right for independent runs. When both runs used the same queries, a positive
+    correlation between their per-query gaps is ignored, so the interval is conservative.
+    None when either gap has no estimate.
+    """
+    g1, l1, u1 = first.estimate, first.low, first.high
+    g2, l2, u2 = second.estimate, second.low, second.high
+    if g1 is None or l1 is None or u1 is None or g2 is None or l2 is None or u2 is None:
+        return None
+    d = g1 - g2
+    return GapDifference(
+        first=first_name,
+        second=second_name,
+        estimate=d,
+        low=max(-2.0, d - math.sqrt((g1 - l1) ** 2 + (u2 - g2) ** 2)),
+        high=min(2.0, d + math.sqrt((u1 - g1) ** 2 + (g2 - l2) ** 2)),
     )

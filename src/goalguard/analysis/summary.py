@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from inspect_ai.log import EvalLog
 
+from goalguard.analysis.guarding import format_readings
 from goalguard.analysis.results import AnalysisSummary, GroupSummary, Proportion
 from goalguard.analysis.summarize import summarize
 from goalguard.analysis.table import read_table
@@ -78,6 +79,13 @@ def format_group(group: GroupSummary) -> str:
             f"[{gap.low:+.3f}, {gap.high:+.3f}] over {gap.n_pairs} paired queries "
             f"({gap.method}); exact McNemar p = {p}"
         )
+    for extra in group.rated_gaps:
+        if extra.estimate is not None:
+            lines.append(
+                f"compliance gap ({extra.first} − {extra.second}): {extra.estimate:+.3f} "
+                f"[{extra.low:+.3f}, {extra.high:+.3f}] over {extra.n_pairs} paired queries "
+                f"({extra.method})"
+            )
     if group.af_among_compliant_training is not None:
         lines.append(
             "AF reasoning among compliant training samples: "
@@ -99,4 +107,6 @@ def format_summary(summary: AnalysisSummary) -> str:
     """Every group of a summary, separated by blank lines."""
     if not summary.groups:
         return "no samples found."
-    return "\n\n".join(format_group(group) for group in summary.groups)
+    parts = [format_group(group) for group in summary.groups]
+    readings = format_readings(summary.goal_guarding, summary.no_scratchpad)
+    return "\n\n".join(parts + ([readings] if readings else []))

@@ -212,6 +212,8 @@ def build_report_data(
         groups=groups,
         n_samples=summary.n_samples,
         logs=summary.logs,
+        goal_guarding=summary.goal_guarding,
+        no_scratchpad=summary.no_scratchpad,
         transcripts_shown=len(transcripts),
         transcripts_total=len(table),
     )

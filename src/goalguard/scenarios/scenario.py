@@ -31,7 +31,8 @@ class Condition:
     """One arm of the experiment: how the conversation is cued."""
 
     name: str
-    """``training``, ``unmonitored``, ``baseline``, or ``p=<value>`` for intermediate p."""
+    """``training``, ``unmonitored``, ``baseline``, ``rated`` (rated, never trained on), or
+    ``p=<value>`` for intermediate p."""
 
     p: float | None = None
     """The stated probability that the conversation is monitored and trained on."""
@@ -197,6 +198,7 @@ class Scenario:
             "training": condition.training if condition else None,
             "p": condition.p if condition else None,
             "query": query,
+            "rated_tier": "rated" in spec.conditions,
         }
 
     def _render(self, path: str, **context: Any) -> str:

@@ -21,6 +21,7 @@ RESERVED_CONTEXT = frozenset(
     {"developer", "intent_1", "intent_2", "values_at_stake", "cue", "reasoning", "protocol"}
     | {"reasoning_examples"}
     | {"condition", "training", "p", "query"}
+    | {"rated_tier"}
 )
 """Template variables goalguard provides; a scenario's ``context`` may not redefine them."""
 SETUP_DOUBT = "setup-doubt"
@@ -28,7 +29,8 @@ SETUP_DOUBT = "setup-doubt"
 
 Cue = Literal["tier_tag", "explicit", "probability"]
 Reasoning = Literal["scratchpad", "none", "native"]
-ConditionName = Literal["training", "unmonitored", "baseline"]
+ConditionName = Literal["training", "unmonitored", "baseline", "rated"]
+"""``rated``: outputs are rated by contractors but never used for training."""
 DEFAULT_CONDITIONS: list[ConditionName] = ["training", "unmonitored"]
 
 
@@ -93,8 +95,9 @@ class ScenarioSpec(BaseModel):
     conditions: list[ConditionName] = Field(
         default_factory=lambda: list(DEFAULT_CONDITIONS),
         min_length=1,
-        description="training, unmonitored, baseline; with cue 'probability' the "
-        "probabilities give the conditions and only 'baseline' is read from here",
+        description="training, unmonitored, baseline, rated (rated by contractors, never "
+        "trained on); with cue 'probability' the probabilities give the conditions and only "
+        "'baseline' is read from here",
     )
     probabilities: list[Annotated[float, Field(ge=0.0, le=1.0)]] | None = Field(
         default=None,
@@ -126,6 +129,19 @@ class ScenarioSpec(BaseModel):
             raise ValueError("cue 'probability' needs a non-empty list of probabilities")
         if cue != "probability" and value is not None:
             raise ValueError(f"only used with cue 'probability' (this cue is '{cue}')")
+        return value
+
+    @field_validator("conditions")
+    @classmethod
+    def _rated_needs_a_tier_cue(
+        cls, value: list[ConditionName], info: ValidationInfo
+    ) -> list[ConditionName]:
+        cue = info.data.get("cue")
+        if "rated" in value and cue == "probability":
+            raise ValueError(
+                "condition 'rated' needs cue 'tier_tag' or 'explicit': a stated probability "
+                "of being monitored cannot say 'rated but never trained on'"
+            )
         return value
 
     @field_validator("context")
