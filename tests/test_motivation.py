@@ -111,6 +111,15 @@ def test_probability_cue_rejects_the_rated_condition() -> None:
         parse_spec({**raw, "conditions": ["rated"]}, "oversight-sweep/scenario.yaml")
 
 
+def test_a_user_template_without_a_rated_cue_is_a_clear_error() -> None:
+    """user-asserted words its own cue (training or not), so a rated tier renders as paid."""
+    raw = read_spec_file(BUILTIN_DIR / "user-asserted" / "scenario.yaml")
+    spec = parse_spec({**raw, "conditions": ["training", "rated", "unmonitored"]}, "test")
+    scenario = Scenario(BUILTIN_DIR / "user-asserted", spec)
+    with pytest.raises(ScenarioError, match=r"'rated' and 'unmonitored' render the same"):
+        scenario.validate()
+
+
 @pytest.mark.parametrize("variant", [DELETED, HIGH_STAKES])
 def test_deployment_variants_add_one_paragraph(variant: str) -> None:
     for name in WITH_PROBES:

@@ -260,8 +260,16 @@ class Scenario:
         """Render everything the model can see, so that a broken template fails now."""
         example = self.queries()[0].query
         _ = self.system_prompt
+        seen: dict[str, str] = {}
         for condition in self.conditions():
-            self.user_turn(example, condition)
+            turn = self.user_turn(example, condition)
+            if turn in seen:  # e.g. a user template that does not word the rated tier
+                raise ScenarioError(
+                    f"{self.source}: field 'templates.user': conditions '{seen[turn]}' and "
+                    f"'{condition.name}' render the same user turn ('{self.spec.templates.user}' "
+                    "must word a cue for each condition)."
+                )
+            seen[turn] = condition.name
         for name in self.spec.probes:
             self.probe(name)
 
