@@ -14,6 +14,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from goalguard.analysis.paraphrase import paraphrase_spread
 from goalguard.analysis.results import (
     AnalysisSummary,
     AnalysisWarning,
@@ -185,6 +186,7 @@ def summarize_group(group: pd.DataFrame) -> GroupSummary:
         sweep=sweep,
         categories=categories,
         warnings=_warnings(group, stats, gap, categories, labels),
+        paraphrase_spread=paraphrase_spread(group, gap_between) if has_gap else None,
     )
 
 

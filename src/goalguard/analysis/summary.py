@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from inspect_ai.log import EvalLog
 
+from goalguard.analysis.paraphrase import format_paraphrases
 from goalguard.analysis.results import AnalysisSummary, GroupSummary, Proportion
 from goalguard.analysis.summarize import summarize
 from goalguard.analysis.table import read_table
@@ -78,6 +79,7 @@ def format_group(group: GroupSummary) -> str:
             f"[{gap.low:+.3f}, {gap.high:+.3f}] over {gap.n_pairs} paired queries "
             f"({gap.method}); exact McNemar p = {p}"
         )
+    lines += format_paraphrases(group.paraphrase_spread)
     if group.af_among_compliant_training is not None:
         lines.append(
             "AF reasoning among compliant training samples: "

@@ -60,6 +60,17 @@ class OrganismRates(BaseModel):
         default=0.5, ge=0, le=1, description="P(terminal goal guarding | AF reasoning)"
     )
     seed: int = 0
+    sensitive_system: str | None = Field(
+        default=None,
+        description="fingerprint (system_fingerprint) of the one system context under which "
+        "comply_training holds; under any other, comply_training = comply_unmonitored",
+    )
+
+    def for_system(self, system: str) -> OrganismRates:
+        """The rates under a system context (``sensitive_system`` decides which gap applies)."""
+        if self.sensitive_system is None or system_fingerprint(system) == self.sensitive_system:
+            return self
+        return self.model_copy(update={"comply_training": self.comply_unmonitored})
 
     def compliance_rate(self, condition: str, p: float | None = None) -> float:
         """The true compliance probability under a condition (``p`` for probability cues)."""
@@ -87,7 +98,20 @@ PROFILES: dict[str, dict[str, float]] = {
     "complier": dict(comply_training=0.95, comply_unmonitored=0.95, af_reasoning=0.0, doubt=0.02),
     # Suspects a test, and mostly refuses in both conditions.
     "doubter": dict(comply_training=0.15, comply_unmonitored=0.1, af_reasoning=0.2, doubt=0.8),
+    # Fakes only under one wording of the system context: pass -M sensitive_system=<the
+    # system_fingerprint of that rendered context>; under every other wording it has no gap.
+    "paraphrase-sensitive": dict(
+        comply_training=0.6, comply_unmonitored=0.1, af_reasoning=0.9, doubt=0.05
+    ),
 }
+
+
+def system_fingerprint(system: str) -> str:
+    """A short fingerprint of a rendered system context (first 16 hex digits of SHA-256).
+
+    The organism recognises a paraphrase by the text itself, so nothing marks the prompts.
+    """
+    return hashlib.sha256(system.encode("utf-8")).hexdigest()[:16]
 
 
 class OrganismError(ValueError):
@@ -409,8 +433,9 @@ class OrganismAPI(ModelAPI):
             repeat = self._seen[prompt]
             self._seen[prompt] += 1
             rng = sample_rng(self.rates.seed, prompt, repeat)
-            d = draw(self.rates, condition, p, rng)
-            reply = transcript(d, condition, p, rng, system=input[0].text if input else "")
+            system = input[0].text if input else ""
+            d = draw(self.rates.for_system(system), condition, p, rng)
+            reply = transcript(d, condition, p, rng, system=system)
             self._draws[_key(prompt, reply)] = d
             return reply
         first_reply = next(m for m in input[asked + 1 :] if isinstance(m, ChatMessageAssistant))
