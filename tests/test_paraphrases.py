@@ -189,12 +189,10 @@ def test_paraphrase_zero_is_the_original() -> None:
 def _copy(tmp_path: Path, name: str) -> Path:
     folder = tmp_path / name
     shutil.copytree(BUILTIN_DIR / name, folder)
-    for k, path in enumerate(sorted((folder / "paraphrases").glob("*.yaml"))):
+    for path in (folder / "paraphrases").glob("*.yaml"):
+        # a copy of a built-in: point each relative base at the built-in so it still resolves
         text = path.read_text(encoding="utf-8")
-        # copies of built-ins: make each base path absolute so it still resolves
-        path.write_text(
-            text.replace("base: ../../", f"base: {BUILTIN_DIR}/"), encoding="utf-8"
-        ) if k >= 0 else None
+        path.write_text(text.replace("base: ../../", f"base: {BUILTIN_DIR}/"), encoding="utf-8")
     return folder
 
 
@@ -244,11 +242,11 @@ def test_task_runs_the_original_plus_n_paraphrases() -> None:
         key = (s.metadata["query_id"], s.metadata["condition"])
         users.setdefault(key, set()).add(s.input[1].text)  # type: ignore[index,union-attr]
     assert all(len(texts) == 1 for texts in users.values())  # one cue per query and condition
-    plain = list(goalguard(scenario="helpful-only", limit=1).dataset)
-    assert [s.id for s in plain] == ["1:training", "1:unmonitored"] or all(
-        "paraphrase=" not in str(s.id) for s in plain
-    )
-    assert {s.metadata["paraphrase"] for s in plain} == {0}
+    assert task.metadata["paraphrase_system_prompts"] == [systems[1], systems[2]]
+    plain = goalguard(scenario="helpful-only", limit=1)
+    assert all("paraphrase=" not in str(s.id) for s in plain.dataset)  # ids as before
+    assert {s.metadata["paraphrase"] for s in plain.dataset} == {0}  # type: ignore[index]
+    assert plain.metadata["paraphrase_system_prompts"] == []
 
 
 def _table(rates: dict[int, tuple[float, float]], n: int = 40) -> pd.DataFrame:

@@ -144,6 +144,7 @@ def goalguard(
     spec = loaded.spec
     count = paraphrase_runs(scenario, paraphrases)
     samples = scenario_samples(loaded, limit, tag_paraphrase=count > 0)
+    reworded_prompts = []
     for k in range(1, count + 1):
         reworded = load_scenario(
             scenario,
@@ -154,6 +155,7 @@ def goalguard(
             paraphrase=k,
         )
         samples += scenario_samples(reworded, limit, tag_paraphrase=True)
+        reworded_prompts.append(reworded.system_prompt)
     return Task(
         name=loaded.name if not variant else f"{loaded.name}_{variant}",
         dataset=MemoryDataset(samples, name=loaded.name),
@@ -177,5 +179,6 @@ def goalguard(
             "variant": variant,
             "system_prompt": loaded.system_prompt,
             "paraphrases": count,
+            "paraphrase_system_prompts": reworded_prompts,  # paraphrase k at index k - 1
         },
     )
