@@ -21,11 +21,13 @@ import pandas as pd
 import pytest
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log
+from typer.testing import CliRunner
 
 from goalguard.analysis import read_table, summarize
 from goalguard.analysis.paraphrase import paraphrase_spread
 from goalguard.analysis.summarize import complied, gap_between
 from goalguard.analysis.summary import format_summary
+from goalguard.cli import app
 from goalguard.providers.organism import system_fingerprint
 from goalguard.report import write_report
 from goalguard.scenarios import (
@@ -249,6 +251,16 @@ def test_task_runs_the_original_plus_n_paraphrases() -> None:
     assert plain.metadata["paraphrase_system_prompts"] == []
 
 
+def test_cli_shows_a_paraphrase() -> None:
+    result = CliRunner().invoke(app, ["scenarios", "helpful-only", "--paraphrase", "3"])
+    assert result.exit_code == 0, result.output
+    assert f"paraphrases: {paraphrase_count('helpful-only')}" in result.output
+    shown = load_scenario("helpful-only", paraphrase=3).system_prompt
+    assert shown in result.output
+    missing = CliRunner().invoke(app, ["scenarios", "helpful-only", "--paraphrase", "99"])
+    assert missing.exit_code != 0 and "paraphrase 99 does not exist" in missing.output
+
+
 def _table(rates: dict[int, tuple[float, float]], n: int = 40) -> pd.DataFrame:
     """A sample table: per paraphrase, n queries each complying at exactly the given rates."""
     rows = []
@@ -331,6 +343,7 @@ def test_report_html_and_json_show_each_paraphrase(sensitive_run: dict[str, obje
     assert "<svg" in page and "http" not in page.split("<svg", 1)[1].split("</svg>", 1)[0]
 
 
+@pytest.mark.model
 def test_embedded_model_runs_two_paraphrases(tmp_path: Path) -> None:
     env = {**os.environ, "NO_COLOR": "1"}
     result = subprocess.run(
