@@ -175,11 +175,17 @@ def test_variants_apply_on_top_of_every_paraphrase(name: str) -> None:
                 assert reworded.user_turn(query, condition) == original.user_turn(query, condition)
 
 
-def test_dropped_blocks_stay_dropped() -> None:
-    for k in range(1, paraphrase_count("helpful-only") + 1):
-        text = _load("helpful-only", k, "no-rlhf-explanation").system_prompt
-        assert "dispositions" not in text
-        assert "Harrow" not in _load("animal-welfare", k, "no-partner").system_prompt
+@pytest.mark.parametrize(
+    ("name", "variant", "gone"),
+    [("helpful-only", "no-rlhf-explanation", "dispositions"), ("animal-welfare", "no-partner",
+     "Harrow")],
+)  # fmt: skip
+def test_dropped_blocks_stay_dropped(name: str, variant: str, gone: str) -> None:
+    original = _load(name, 0, variant)
+    assert gone not in original.system_prompt and gone in _load(name).system_prompt
+    for k in range(1, paraphrase_count(name) + 1):
+        reworded = Scenario(original.folder, original.spec, variant, paraphrase=k)
+        assert gone not in reworded.system_prompt
 
 
 def test_paraphrase_zero_is_the_original() -> None:
@@ -341,6 +347,14 @@ def test_report_html_and_json_show_each_paraphrase(sensitive_run: dict[str, obje
     assert page.count('data-json="/groups/0/paraphrase_spread/paraphrases/') == 4
     assert 'data-json="/groups/0/paraphrase_spread/median"' in page
     assert "<svg" in page and "http" not in page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    for i, item in enumerate(spread["paraphrases"]):  # each shown number is the JSON's
+        path = f"/groups/0/paraphrase_spread/paraphrases/{i}/gap"
+        shown = re.search(rf'data-json="{path}">([^<]*) pp', page)
+        assert shown is not None and float(shown.group(1)) == round(
+            100 * item["gap"]["estimate"], 1
+        )
+    median = re.search(r'data-json="/groups/0/paraphrase_spread/median">([^<]*) pp', page)
+    assert median is not None and float(median.group(1)) == round(100 * spread["median"], 1)
 
 
 @pytest.mark.model
