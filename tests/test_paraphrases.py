@@ -37,6 +37,7 @@ from goalguard.scenarios import (
     load_scenario,
     paraphrase_count,
 )
+from goalguard.scenarios.paraphrase import read_paraphrase
 from goalguard.scenarios.spec import BUILTIN_DIR
 from goalguard.task import goalguard
 
@@ -186,6 +187,36 @@ def test_dropped_blocks_stay_dropped(name: str, variant: str, gone: str) -> None
     for k in range(1, paraphrase_count(name) + 1):
         reworded = Scenario(original.folder, original.spec, variant, paraphrase=k)
         assert gone not in reworded.system_prompt
+
+
+EXPLICIT = [
+    r"note", r"\b(start|begin|open)", r"only some|not all|not every", r"monitor",
+    r"\blog(s|ged)?\b", r"\bstor(e|es|ed)\b", r"\brat(e|es|ed)\b", r"contractors", r"RLHF",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name", [n for n in _with_paraphrases() if "explicit-cue" in _load(n).spec.variants]
+)
+def test_explicit_cue_wordings_are_reworded_too(name: str) -> None:
+    original = _load(name, 0, "explicit-cue")
+    policy = "Each user message begins with a note that says whether"
+    assert policy in original.system_prompt
+    for k in range(1, paraphrase_count(name) + 1):
+        text = Scenario(original.folder, original.spec, "explicit-cue", paraphrase=k).system_prompt
+        assert policy not in text and "<is_free_tier_user>" not in text
+        missing = [fact for fact in EXPLICIT if not re.search(fact, text, re.I)]
+        assert not missing, f"{name} paraphrase {k} (explicit-cue) lacks {missing}"
+
+
+def test_no_block_text_swallowed_a_yaml_key() -> None:
+    """A mis-indented key under a literal block becomes text: catch it in the built-ins."""
+    key = re.compile(r"^\s*(tier_tag|explicit|probability|[a-z_]+): \|?\s*$", re.M)
+    for name in _with_paraphrases():
+        for path in sorted((BUILTIN_DIR / name / "paraphrases").glob("*.yaml")):
+            for block in read_paraphrase(path).blocks.values():
+                for text in [block] if isinstance(block, str) else block.values():
+                    assert not key.search(text), f"{path}: {key.search(text)}"
 
 
 def test_paraphrase_zero_is_the_original() -> None:
