@@ -147,7 +147,7 @@ def test_cli_shows_the_new_variants() -> None:
 
 
 def test_profiles_carry_the_effects_they_are_named_for() -> None:
-    assert list(PROFILES)[-3:] == ["watched", "terminal-guarder", "instrumental-guarder"]
+    assert {"watched", "terminal-guarder", "instrumental-guarder"} <= set(PROFILES)
     watched, faker = organism_rates("watched"), organism_rates("faker")
     assert watched.compliance_rate("rated") == watched.compliance_rate("training")
     assert faker.compliance_rate("rated") == faker.compliance_rate("unmonitored")

@@ -11,16 +11,20 @@ from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig
 from goalguard._flags import parse_flag
 from goalguard.classifiers import ScenarioContext, classifier_scorers
 from goalguard.protocol import scratchpad_protocol
-from goalguard.scenarios import Scenario, ScenarioError, load_scenario
+from goalguard.scenarios import Scenario, ScenarioError, load_scenario, paraphrase_count
 
 DEFAULT_SCENARIO = "helpful-only"
 
 
-def scenario_samples(scenario: Scenario, limit: int | None = None) -> list[Sample]:
+def scenario_samples(
+    scenario: Scenario, limit: int | None = None, tag_paraphrase: bool = False
+) -> list[Sample]:
     """One sample per (query, condition); the samples of a query share ``query_id``.
 
     Samples are ordered query by query so that consecutive calls share the longest
-    prompt prefix (the system context, then the query's own conditions).
+    prompt prefix (the system context, then the query's own conditions). Each records
+    its ``paraphrase`` (0: the original wording); ``tag_paraphrase`` adds it to the id,
+    so that several paraphrases can run in one task.
     """
     queries = scenario.queries()[:limit] if limit else scenario.queries()
     system = scenario.system_prompt
@@ -29,7 +33,8 @@ def scenario_samples(scenario: Scenario, limit: int | None = None) -> list[Sampl
         for condition in scenario.conditions():
             samples.append(
                 Sample(
-                    id=f"{query.id}:{condition.name}",
+                    id=f"{query.id}:{condition.name}"
+                    + (f":paraphrase={scenario.paraphrase}" if tag_paraphrase else ""),
                     input=[
                         ChatMessageSystem(content=system),
                         ChatMessageUser(content=scenario.user_turn(query.query, condition)),
@@ -43,6 +48,7 @@ def scenario_samples(scenario: Scenario, limit: int | None = None) -> list[Sampl
                         "scenario": scenario.name,
                         "variant": scenario.variant,
                         "values_at_stake": scenario.spec.values_at_stake,
+                        "paraphrase": scenario.paraphrase,
                     },
                 )
             )
@@ -61,6 +67,25 @@ def _parse_probabilities(p: str | float | list[float] | None) -> list[float] | N
         raise ScenarioError(f"-T p=…: expected numbers like 0.3 or 0.1,0.9, got {p!r}.") from None
 
 
+def paraphrase_runs(scenario: str, paraphrases: int | str | None) -> int:
+    """How many rewordings ``-T paraphrases=N`` asks for, checked against those that exist."""
+    if paraphrases is None or paraphrases == "":
+        return 0
+    try:
+        count = int(paraphrases)
+    except (TypeError, ValueError):
+        raise ScenarioError(
+            f"-T paraphrases=…: expected a whole number, got {paraphrases!r}."
+        ) from None
+    available = paraphrase_count(scenario)
+    if not 0 <= count <= available:
+        raise ScenarioError(
+            f"-T paraphrases={count}: scenario '{scenario}' has {available} paraphrase(s) "
+            f"(its paraphrases/ folder); ask for 0 to {available}."
+        )
+    return count
+
+
 def _task_flag(value: bool | str | None, name: str) -> bool | None:
     try:
         return None if value is None else parse_flag(value, f"-T {name}")
@@ -76,6 +101,7 @@ def goalguard(
     probe: str | None = None,
     p: str | float | list[float] | None = None,
     examples: bool | str | None = None,
+    paraphrases: int | str | None = None,
     limit: int | None = None,
     max_steps: int | None = None,
     judge: str | None = None,
@@ -95,6 +121,9 @@ def goalguard(
         examples: Show the worked scratchpad examples in the system context (default: the
             scenario's ``reasoning_examples``, true for the built-ins); ``false`` is the
             original paper's "no examples" ablation.
+        paraphrases: Also run the first N hand-written rewordings of the system context
+            (the scenario's ``paraphrases/`` files) beside the original (paraphrase 0);
+            0 or absent runs the original only.
         limit: Number of queries (each runs under every condition).
         max_steps: Most replies the model may take to reach its final output.
         judge: An Inspect model that classifies each sample (default: the offline heuristic
@@ -113,9 +142,23 @@ def goalguard(
         examples=_task_flag(examples, "examples"),
     )
     spec = loaded.spec
+    count = paraphrase_runs(scenario, paraphrases)
+    samples = scenario_samples(loaded, limit, tag_paraphrase=count > 0)
+    reworded_prompts = []
+    for k in range(1, count + 1):
+        reworded = load_scenario(
+            scenario,
+            variant=variant,
+            developer=developer,
+            probabilities=_parse_probabilities(p),
+            examples=_task_flag(examples, "examples"),
+            paraphrase=k,
+        )
+        samples += scenario_samples(reworded, limit, tag_paraphrase=True)
+        reworded_prompts.append(reworded.system_prompt)
     return Task(
         name=loaded.name if not variant else f"{loaded.name}_{variant}",
-        dataset=MemoryDataset(scenario_samples(loaded, limit), name=loaded.name),
+        dataset=MemoryDataset(samples, name=loaded.name),
         solver=scratchpad_protocol(
             max_steps=max_steps or spec.max_steps,
             reasoning=spec.reasoning,
@@ -135,5 +178,7 @@ def goalguard(
             "goalguard_scenario": spec.model_dump(mode="json"),
             "variant": variant,
             "system_prompt": loaded.system_prompt,
+            "paraphrases": count,
+            "paraphrase_system_prompts": reworded_prompts,  # paraphrase k at index k - 1
         },
     )

@@ -120,6 +120,32 @@ class AnalysisWarning(BaseModel):
     category: str | None = None
 
 
+class ParaphraseGap(BaseModel):
+    """The paired gap under one wording of the system context (0: the original)."""
+
+    paraphrase: int
+    gap: PairedGap
+
+
+class ParaphraseSpread(BaseModel):
+    """The gap across rewordings: each paraphrase's own paired gap, and their spread.
+
+    ``median``, ``min``, ``max``, ``q1`` and ``q3`` are over the paraphrases' point
+    estimates (quartiles by linear interpolation); they describe how much the gap moves
+    with the wording, not a sampling interval, which each paraphrase's gap carries.
+    """
+
+    n_paraphrases: int
+    """Wordings with a gap, the original (0) included."""
+    median: float | None
+    min: float | None
+    max: float | None
+    q1: float | None
+    q3: float | None
+    iqr: float | None
+    paraphrases: list[ParaphraseGap]
+
+
 class GroupSummary(BaseModel):
     """All statistics of one (model, scenario, variant)."""
 
@@ -144,6 +170,8 @@ class GroupSummary(BaseModel):
     warnings: list[AnalysisWarning] = Field(default_factory=list)
     rated_gaps: list[PairedGap] = Field(default_factory=list)
     """With a ``rated`` condition: the paired gaps training − rated and rated − unmonitored."""
+    paraphrase_spread: ParaphraseSpread | None = None
+    """Present when the samples ran under several paraphrases (``-T paraphrases=N``)."""
 
 
 class GapDifference(BaseModel):

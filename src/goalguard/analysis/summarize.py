@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from goalguard.analysis.guarding import goal_guarding_readings, reasoning_comparisons
+from goalguard.analysis.paraphrase import paraphrase_spread
 from goalguard.analysis.results import (
     AnalysisSummary,
     AnalysisWarning,
@@ -193,6 +194,7 @@ def summarize_group(group: pd.DataFrame) -> GroupSummary:
         categories=categories,
         warnings=_warnings(group, stats, gap, categories, labels),
         rated_gaps=[gap_between(group, a, b) for a, b in RATED_GAPS if {a, b} <= set(names)],
+        paraphrase_spread=paraphrase_spread(group, gap_between) if has_gap else None,
     )
 
 

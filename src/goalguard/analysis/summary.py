@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from inspect_ai.log import EvalLog
 
 from goalguard.analysis.guarding import format_readings
+from goalguard.analysis.paraphrase import format_paraphrases
 from goalguard.analysis.results import AnalysisSummary, GroupSummary, Proportion
 from goalguard.analysis.summarize import summarize
 from goalguard.analysis.table import read_table
@@ -86,6 +87,7 @@ def format_group(group: GroupSummary) -> str:
                 f"[{extra.low:+.3f}, {extra.high:+.3f}] over {extra.n_pairs} paired queries "
                 f"({extra.method})"
             )
+    lines += format_paraphrases(group.paraphrase_spread)
     if group.af_among_compliant_training is not None:
         lines.append(
             "AF reasoning among compliant training samples: "

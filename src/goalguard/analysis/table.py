@@ -58,6 +58,7 @@ ID_COLUMNS = [
     "epoch",
     "parse_status",
     "error",
+    "paraphrase",
 ]
 LABEL_COLUMNS = list(LABELS)
 SCORE_COLUMNS = [f"{label}_score" for label in LABELS]
@@ -257,6 +258,7 @@ def _row(
         epoch=sample.epoch,
         parse_status=meta.get("parse_status"),
         error=_error_message(sample),
+        paraphrase=meta.get("paraphrase"),
     )
     if transcripts:
         for key in ("query", "scratchpad", "output", "probe_answer"):

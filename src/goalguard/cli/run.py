@@ -13,7 +13,7 @@ from goalguard.scenarios import ScenarioError
 
 DEFAULT_MODEL = "llamacpp/smollm2"
 TASK_ARGS = ("variant", "developer", "probe", "p", "examples", "max_steps", "judge_votes",
-             "judge_threshold", "judge_logprobs", "judge_args")  # fmt: skip
+             "judge_threshold", "judge_logprobs", "judge_args", "paraphrases")  # fmt: skip
 """The task's arguments that have no option of their own (scenario, --limit, --judge)."""
 
 

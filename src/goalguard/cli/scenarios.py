@@ -8,7 +8,13 @@ import typer
 import yaml
 
 from goalguard.cli._app import app, fail
-from goalguard.scenarios import Scenario, ScenarioError, builtin_scenarios, load_scenario
+from goalguard.scenarios import (
+    Scenario,
+    ScenarioError,
+    builtin_scenarios,
+    load_scenario,
+    paraphrase_count,
+)
 
 
 def _list() -> None:
@@ -33,7 +39,10 @@ def _show(scenario: Scenario) -> None:
         typer.echo(f"  {key:<22} {value.description}")
     if not spec.variants:
         typer.echo("  (none)")
-    typer.secho("\n## system context (identical under every condition)", bold=True)
+    count = paraphrase_count(scenario.folder)
+    typer.echo(f"\nparaphrases: {count} (-T paraphrases=N; show one with --paraphrase K)")
+    wording = f", paraphrase {scenario.paraphrase}" if scenario.paraphrase else ""
+    typer.secho(f"\n## system context{wording} (identical under every condition)", bold=True)
     typer.echo(scenario.system_prompt)
     example = scenario.queries()[0]
     for condition in scenario.conditions():
@@ -51,6 +60,9 @@ def scenarios(
         str | None, typer.Argument(help="Show this scenario (a built-in name or a folder).")
     ] = None,
     variant: Annotated[str | None, typer.Option("--variant", "-v", help="Show a variant.")] = None,
+    paraphrase: Annotated[
+        int, typer.Option(help="Show paraphrase K of the system context (0: the original).")
+    ] = 0,
 ) -> None:
     """List the scenarios, or show one: its spec and exactly what the model sees."""
     if name is None:
@@ -59,6 +71,6 @@ def scenarios(
         _list()
         return
     try:
-        _show(load_scenario(name, variant=variant))
+        _show(load_scenario(name, variant=variant, paraphrase=paraphrase))
     except ScenarioError as ex:
         fail(str(ex))

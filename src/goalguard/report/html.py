@@ -303,6 +303,9 @@ def _environment() -> Environment:
         "transcript_parts": transcript_parts,
         "group_title": group_title,
     }
+    from goalguard.report.paraphrase import paraphrase_section  # imports this module
+
+    helpers["paraphrase_section"] = paraphrase_section
     env.globals.update(helpers)
     return env
 

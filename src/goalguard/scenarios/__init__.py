@@ -5,6 +5,7 @@ from goalguard.scenarios.scenario import (
     Scenario,
     builtin_scenarios,
     load_scenario,
+    paraphrase_count,
 )
 from goalguard.scenarios.spec import ScenarioError, ScenarioSpec
 
@@ -15,4 +16,5 @@ __all__ = [
     "ScenarioSpec",
     "builtin_scenarios",
     "load_scenario",
+    "paraphrase_count",
 ]

@@ -12,6 +12,13 @@ import jinja2
 from jinja2 import nodes
 
 from goalguard.datasets import Query, QuerySetError, load_queries
+from goalguard.scenarios.paraphrase import (
+    PARAPHRASE_DIR,
+    blocks_for_cue,
+    paraphrase_files,
+    read_paraphrase,
+    read_paraphrases,
+)
 from goalguard.scenarios.spec import (
     BUILTIN_DIR,
     SPEC_FILE,
@@ -23,6 +30,8 @@ from goalguard.scenarios.spec import (
 )
 
 SHARED_DIR = BUILTIN_DIR / "_shared"
+TIER_POLICY_BLOCK = "data_policy"
+"""The system block that words the tiers and which of them are trained on."""
 PROBES_DIR = "probes"
 
 
@@ -89,8 +98,12 @@ class Scenario:
         spec: ScenarioSpec,
         variant: str | None = None,
         probabilities: list[float] | None = None,
+        paraphrase: int = 0,
     ) -> None:
         self.folder = folder
+        self.paraphrase = paraphrase
+        """0: the original wording; k: the k-th file in ``paraphrases/``."""
+        self._layers: dict[str, str] = {}  # in-memory templates: the paraphrase layer
         self.spec = spec
         self.variant = variant
         self.source = str(folder / SPEC_FILE)
@@ -98,7 +111,12 @@ class Scenario:
         self._blocks = spec.variants[variant].blocks if variant else {}
         self._queries: list[Query] | None = None
         self._env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(folder), str(BUILTIN_DIR)]),
+            loader=jinja2.ChoiceLoader(
+                [
+                    jinja2.DictLoader(self._layers),
+                    jinja2.FileSystemLoader([str(folder), str(BUILTIN_DIR)]),
+                ]
+            ),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=False,
             trim_blocks=True,
@@ -106,6 +124,7 @@ class Scenario:
             autoescape=False,
         )
         self._check_templates()
+        self._system_path = self._paraphrase_layer()
         self._check_probes()
 
     @property
@@ -179,6 +198,68 @@ class Scenario:
                 f"{', '.join(unknown)} (blocks: {', '.join(sorted(known))})."
             )
 
+    def _paraphrase_layer(self) -> str:
+        """Register the paraphrase's blocks as a template extending the system template."""
+        system = self.spec.templates.system
+        if not self.paraphrase:
+            return system
+        files = paraphrase_files(self.folder)
+        if not 0 < self.paraphrase <= len(files):
+            raise ScenarioError(
+                f"{self.source}: paraphrase {self.paraphrase} does not exist: this scenario has "
+                f"{len(files)} paraphrase(s) in {self.folder / PARAPHRASE_DIR}."
+            )
+        path = files[self.paraphrase - 1]
+        blocks = blocks_for_cue(read_paraphrase(path), self.spec.cue)
+        if "rated" in self.spec.conditions:
+            # Paraphrases reword the two-tier policy; the rated tier's three-tier policy
+            # keeps its original wording rather than lose the evaluation tier.
+            blocks.pop(TIER_POLICY_BLOCK, None)
+        own = self.block_names(system)
+        unknown = sorted(set(blocks) - own)
+        if unknown:
+            raise ScenarioError(
+                f"{path}: field 'blocks.{unknown[0]}': no block of that name in the system "
+                f"template '{system}' (blocks: {', '.join(sorted(own))})."
+            )
+        layer = f"{PARAPHRASE_DIR}/{path.name}:{system}"
+        self._layers[layer] = f'{{% extends "{system}" %}}' + "".join(
+            f"{{% block {name} %}}{text}{{% endblock %}}" for name, text in blocks.items()
+        )
+        try:
+            replaced = self._env.parse(self._layers[layer])
+        except jinja2.TemplateSyntaxError as ex:
+            raise ScenarioError(f"{path}: field 'blocks': line {ex.lineno}: {ex.message}") from None
+        # A block nested in a replaced block must survive, or a variant replacing it is lost.
+        kept = {block.name for block in replaced.find_all(nodes.Block)}
+        lost = sorted(self._nested_blocks(system, set(blocks)) - kept)
+        if lost:
+            raise ScenarioError(
+                f"{path}: field 'blocks': the rewording drops the nested block(s) "
+                f"{', '.join(lost)}; keep them as {{% block NAME %}}…{{% endblock %}}."
+            )
+        return layer
+
+    def _nested_blocks(self, path: str, names: set[str]) -> set[str]:
+        """Blocks that sit inside the blocks ``names`` anywhere in ``path``'s chain."""
+        nested: set[str] = set()
+        seen: set[str] = set()
+        current: str | None = path
+        while current and current not in seen:
+            seen.add(current)
+            source, _, _ = self._env.loader.get_source(self._env, current)  # type: ignore[union-attr]
+            tree = self._env.parse(source)
+            for block in tree.find_all(nodes.Block):
+                if block.name in names:
+                    nested |= {inner.name for inner in block.find_all(nodes.Block)}
+            parent = next(tree.find_all(nodes.Extends), None)
+            current = (
+                str(parent.template.value)
+                if parent and isinstance(parent.template, nodes.Const)
+                else None
+            )
+        return nested
+
     def context(
         self, condition: Condition | None = None, query: str | None = None
     ) -> dict[str, Any]:
@@ -212,7 +293,7 @@ class Scenario:
     @cached_property
     def system_prompt(self) -> str:
         """The system context, identical under every condition."""
-        return self._render(self.spec.templates.system, **self.context())
+        return self._render(self._system_path, **self.context())
 
     def user_turn(self, query: str, condition: Condition) -> str:
         """The user turn for one query under one condition (the cue lives here)."""
@@ -280,6 +361,7 @@ def load_scenario(
     developer: str | None = None,
     probabilities: list[float] | None = None,
     examples: bool | None = None,
+    paraphrase: int = 0,
 ) -> Scenario:
     """Load a built-in scenario by name, or a user's scenario folder, and validate it.
 
@@ -289,6 +371,8 @@ def load_scenario(
         developer: Override the developer the model is told about.
         probabilities: Override the stated monitoring probabilities (cue ``probability``).
         examples: Override ``reasoning_examples`` (the worked scratchpad examples).
+        paraphrase: 0 for the original system context, k for the k-th file in the
+            scenario's ``paraphrases/`` folder (see :mod:`goalguard.scenarios.paraphrase`).
     """
     folder = _scenario_dir(name_or_path)
     source = str(folder / SPEC_FILE)
@@ -314,9 +398,18 @@ def load_scenario(
             f"{source}: -T p=… needs a scenario whose cue is 'probability' (this one is "
             f"'{specs[variant].cue}')."
         )
+    read_paraphrases(folder)  # every paraphrase file is validated, as every variant is
     for key, spec in specs.items():
         if key != variant:
-            Scenario(folder, spec, variant=key)  # checks templates, blocks and probes
-    scenario = Scenario(folder, specs[variant], variant=variant, probabilities=probabilities)
+            # checks templates, blocks and probes (and that the paraphrase fits every variant)
+            Scenario(folder, spec, variant=key, paraphrase=paraphrase)
+    scenario = Scenario(
+        folder, specs[variant], variant=variant, probabilities=probabilities, paraphrase=paraphrase
+    )
     scenario.validate()
     return scenario
+
+
+def paraphrase_count(name_or_path: str | Path) -> int:
+    """How many paraphrases a scenario has (files in its ``paraphrases/`` folder)."""
+    return len(paraphrase_files(_scenario_dir(name_or_path)))
