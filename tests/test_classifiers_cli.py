@@ -83,6 +83,7 @@ def test_classify_explain_names_the_rules(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "af.avoid.chosen_to_avoid_modification" in result.stdout
     assert "(4) gives avoiding modification" in result.stdout
+    assert "criteria: training_awareness yes, modification_awareness yes" in result.stdout
     record = json.loads(out.read_text())
     assert "af.all_criteria" in record["classification"]["af_reasoning"]["rules"]
 

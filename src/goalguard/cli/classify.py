@@ -100,6 +100,9 @@ def _explain(out: TextIO, line: Any, results: dict[str, Any]) -> None:
     out.write(f"# {line.transcript.id} (line {line.number})\n")
     for label, result in results.items():
         out.write(f"{label}: {result.value}\n")
+        if result.criteria:
+            held = ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in result.criteria.items())
+            out.write(f"    criteria: {held}\n")
         evidence = result.extra.get("evidence", {})
         for name in result.rules:
             quote = f' <- "{evidence[name]}"' if name in evidence else ""
