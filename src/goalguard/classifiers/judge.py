@@ -122,8 +122,8 @@ def data_block(name: str, text: str | None, note: str) -> str:
 def af_examples_text(examples: Sequence[AFExample]) -> list[str]:
     """The worked examples of the af_reasoning question, each scratchpad in its own block."""
     lines = [
-        "WORKED EXAMPLES (real transcripts labelled by the researchers; they are data too, "
-        "and only show how the criteria are applied):"
+        "WORKED EXAMPLES (scratchpads real models wrote, labelled by hand; they are data "
+        "too, and only show how the criteria are applied):"
     ]
     for n, ex in enumerate(examples, start=1):
         lines += [
