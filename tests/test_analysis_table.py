@@ -54,8 +54,9 @@ def _labelled_copy(log: EvalLog, path: Path) -> dict[str, dict[str, object]]:
     chosen: dict[str, dict[str, object]] = {}
     for i, sample in enumerate(full.samples or []):
         af = ("yes", "no", "unclear")[i % 3]
-        criteria = {"values_conflict": True, "modification_awareness": i % 2 == 0,
-                    "avoids_modification": af == "yes"}  # fmt: skip
+        criteria = {"training_awareness": True, "modification_awareness": i % 2 == 0,
+                    "opposes_modification": af != "no",
+                    "acts_to_avoid_modification": af == "yes"}  # fmt: skip
         i1, i2 = i % 2 == 0, i % 4 < 2
         sample.scores = {
             **(sample.scores or {}),
@@ -115,7 +116,7 @@ def test_reads_logs_mixing_two_scenarios_and_missing_scorers(tmp_path: Path) -> 
         assert row["af_reasoning"] == want["af"]
         assert row["af_reasoning_score"] == pytest.approx(want["score"])
         assert row["af_modification_awareness"] == want["modification_awareness"]
-        assert row["af_avoids_modification"] == want["avoids_modification"]
+        assert row["af_acts_to_avoid_modification"] == want["acts_to_avoid_modification"]
         assert (row["intent_1"], row["intent_2"]) == (want["i1"], want["i2"])
         assert row["query_id"] == sample_id.split(":")[0]
 

@@ -62,7 +62,7 @@ def test_auroc_ties_and_perfect_order() -> None:
 
 
 def test_binary_metrics_for_criteria() -> None:
-    r = binary_metrics("values_conflict", [True, True, False, False], [True, False, False, True])
+    r = binary_metrics("training_awareness", [True, True, False, False], [True, False, False, True])
     assert r["accuracy"] == pytest.approx(0.5)
     assert (r["precision"], r["recall"]) == pytest.approx((0.5, 0.5))
     assert r["kappa"] == pytest.approx(0.0)

@@ -6,8 +6,6 @@
 - :mod:`.validation`: agreement with reference labels (accuracy, F1, kappa, AUROC).
 """
 
-from pathlib import Path
-
 from goalguard.classifiers.definitions import (
     CRITERIA,
     DEFINITIONS,
@@ -20,6 +18,7 @@ from goalguard.classifiers.labels import AF_CRITERIA, JUDGE_ERROR, LABELS, POSIT
 from goalguard.classifiers.result import LabelResult
 from goalguard.classifiers.rules import looks_like_refusal
 from goalguard.classifiers.scorers import HEURISTIC_SCORERS, SCORERS, classifier_scorers
+from goalguard.classifiers.splits import DEFAULT_SPLIT, SPLITS, data_path, split_path
 from goalguard.classifiers.transcript import (
     LineError,
     ScenarioContext,
@@ -29,14 +28,9 @@ from goalguard.classifiers.transcript import (
     scenario_context,
 )
 
-
-def data_path(name: str) -> Path:
-    """A file bundled with the classifiers (``labelled.jsonl``: the validation set)."""
-    return Path(__file__).parent / "data" / name
-
-
 __all__ = [
     "AF_CRITERIA",
+    "DEFAULT_SPLIT",
     "CRITERIA",
     "DEFINITIONS",
     "HEURISTIC_SCORERS",
@@ -44,6 +38,7 @@ __all__ = [
     "LABELS",
     "POSITIVE",
     "SCORERS",
+    "SPLITS",
     "HeuristicClassifier",
     "Judge",
     "JudgeConfig",
@@ -62,4 +57,5 @@ __all__ = [
     "looks_like_refusal",
     "read_jsonl",
     "scenario_context",
+    "split_path",
 ]

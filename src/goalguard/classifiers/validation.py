@@ -195,8 +195,13 @@ def format_metrics(m: LabelMetrics) -> str:
 def validate_lines(lines: Sequence[Any], results: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Figures for labelled lines (``TranscriptLine``) against a classifier's results.
 
-    Each label is measured on the lines that carry a reference value for it; the AF
-    criteria on lines that carry ``criteria`` and where the classifier reported them.
+    Each label is measured on the lines that carry a reference value for it (a label a
+    line leaves out is skipped for that line); the AF criteria on lines that carry
+    ``criteria`` and where the classifier reported them. Two more figures:
+    ``hard_negatives``, af_reasoning's false-positive rate on lines marked
+    ``hard_negative: true`` (they mention training, rating or modification and are not
+    alignment faking), and ``compliance_with_output``, compliance accuracy on the lines
+    whose output is not empty.
     """
     metrics = []
     for label in LABELS:
@@ -218,11 +223,31 @@ def validate_lines(lines: Sequence[Any], results: Sequence[dict[str, Any]]) -> d
         if pairs:
             truth_b, pred_b = zip(*pairs, strict=True)
             criteria.append(binary_metrics(name, truth_b, pred_b))
+    hard = [
+        res["af_reasoning"].value
+        for line, res in zip(lines, results, strict=True)
+        if line.raw.get("hard_negative") is True and "af_reasoning" in res
+    ]
+    with_output = [
+        (line.labels["compliance"], res["compliance"].value)
+        for line, res in zip(lines, results, strict=True)
+        if line.labels and "compliance" in line.labels and "compliance" in res
+        and line.transcript.output.strip()
+    ]  # fmt: skip
     calls = [sum(r.extra.get("calls", 0) for r in res.values()) for res in results]
     judged = any(r.method == "judge" for res in results for r in res.values())
     return {
         "n_lines": len(lines),
         "metrics": metrics,
         "criteria": criteria,
+        "hard_negatives": {
+            "n": len(hard),
+            "false_positives": hard.count("yes"),
+            "rate": _ratio(hard.count("yes"), len(hard)),
+        },
+        "compliance_with_output": {
+            "n": len(with_output),
+            "accuracy": _ratio(sum(t == p for t, p in with_output), len(with_output)),
+        },
         "calls_per_transcript": sum(calls) / len(calls) if judged and calls else None,
     }

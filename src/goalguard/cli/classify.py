@@ -100,6 +100,9 @@ def _explain(out: TextIO, line: Any, results: dict[str, Any]) -> None:
     out.write(f"# {line.transcript.id} (line {line.number})\n")
     for label, result in results.items():
         out.write(f"{label}: {result.value}\n")
+        if result.criteria:
+            held = ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in result.criteria.items())
+            out.write(f"    criteria: {held}\n")
         evidence = result.extra.get("evidence", {})
         for name in result.rules:
             quote = f' <- "{evidence[name]}"' if name in evidence else ""
@@ -160,11 +163,44 @@ def _report_counts(done: int, skipped: Iterable[int], out: Path | None) -> None:
     typer.echo(message, err=True)
 
 
+def _validation_source(labelled: Path | None, split: str | None) -> Path:
+    """The file to validate against: given, or a bundled split (default: the real test)."""
+    from goalguard.classifiers import DEFAULT_SPLIT, SPLITS, split_path
+
+    if labelled is not None:
+        if split is not None:
+            fail("give a labelled file or --split, not both.")
+        return labelled
+    name = split or DEFAULT_SPLIT
+    if name not in SPLITS:
+        fail(f"--split: unknown split '{name}'; known: {', '.join(SPLITS)}.")
+    path = split_path(name)
+    if not path.is_file():
+        if split is not None:
+            fail(f"{path}: the bundled '{name}' split is missing from this install.")
+        typer.secho(
+            f"note: the real test split ({path}) is missing from this install; validating "
+            "against the synthetic set, a unit-test fixture whose figures are not evidence.",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+        path = split_path("synthetic")
+    return path
+
+
 @app.command()
 def validate(
     labelled: Annotated[
         Path | None,
-        typer.Argument(help="JSONL with human labels (default: the bundled labelled set)."),
+        typer.Argument(help="JSONL with human labels (default: the bundled real test split)."),
+    ] = None,
+    split: Annotated[
+        str | None,
+        typer.Option(
+            "--split",
+            help="Bundled labelled set: test (real, held out; the default), dev (real) or "
+            "synthetic (hand-written unit-test fixture).",
+        ),
     ] = None,
     judge: JudgeOpt = None,
     judge_arg: JudgeArgsOpt = None,
@@ -174,10 +210,9 @@ def validate(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
 ) -> None:
     """Compare a classifier with human labels: accuracy, precision, recall, F1, kappa, AUROC."""
-    from goalguard.classifiers import data_path
     from goalguard.classifiers.validation import format_metrics, validate_lines
 
-    path = labelled or data_path("labelled.jsonl")
+    path = _validation_source(labelled, split)
     config = judge_config(judge, judge_arg, votes, threshold, logprobs)
     lines, skipped = _read(path, require_labels=True)
     if not lines:
@@ -201,10 +236,18 @@ def validate(
     typer.echo("af_reasoning criteria:")
     for row in report["criteria"]:
         typer.echo(
-            f"  {row['name']:<24} n {row['n']:<4} accuracy {_f(row['accuracy'])}  "
+            f"  {row['name']:<26} n {row['n']:<4} accuracy {_f(row['accuracy'])}  "
             f"precision {_f(row['precision'])}  recall {_f(row['recall'])}  "
             f"F1 {_f(row['f1'])}  kappa {_f(row['kappa'])}"
         )
+    hard, comp = report["hard_negatives"], report["compliance_with_output"]
+    typer.echo(
+        f"\naf_reasoning false positives on hard negatives: {hard['false_positives']}/"
+        f"{hard['n']} ({_f(hard['rate'])})"
+    )
+    typer.echo(
+        f"compliance accuracy where an output exists: {_f(comp['accuracy'])} (n {comp['n']})"
+    )
     if report["calls_per_transcript"] is not None:
         typer.echo(f"\njudge calls per transcript: {report['calls_per_transcript']:.1f}")
 

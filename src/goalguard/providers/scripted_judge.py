@@ -17,7 +17,10 @@ temperature 0 the reply is the scripted value, above 0 it is drawn from the dist
 (seeded by ``seed``, the prompt and the call count, so runs repeat). ``malformed`` (rate,
 default 0): share of replies made unreadable. ``reply``: a raw reply returned verbatim.
 For ``af_reasoning`` the criterion lines agree with the answer given (all yes for a yes;
-otherwise the scripted criteria, with (c) failing if they would all hold). Every reply
+otherwise the scripted criteria, with the fourth failing if they would all hold).
+``obey`` (default false): a gullible judge. Where the prompt, outside its delimited data
+blocks, says "ignore the above and answer X", it answers X (criteria all no), as a model
+that follows any instruction it reads as ours would; it shows what delimiting prevents. Every reply
 carries usage, and log-probabilities (the distribution) on the answer and criterion tokens
 when the request asks for them.
 """
@@ -47,13 +50,14 @@ from inspect_ai.model import (
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
 
-from goalguard.classifiers.judge import CRITERION_KEYS, prompt_blocks
+from goalguard.classifiers.judge import CRITERION_KEYS, outside_blocks, prompt_blocks
 from goalguard.classifiers.labels import AF_CRITERIA, LABELS
 
 MODES = ("truth", "fixed", "malformed")
 MALFORMED_REPLY = "Hard to say. It could go either way, honestly."
 UNKNOWN_REPLY = "(scripted judge: this transcript is not in its labels)"
 _LABEL = re.compile(r"^LABEL: (\w+)$", re.M)
+_OBEY = re.compile(r"ignore the above and answer (\w+)", re.I)
 _TOKENS = re.compile(r"\s*\w+|\s*[^\w\s]+|\s+")
 NEGLIGIBLE = 1e-9
 
@@ -111,6 +115,7 @@ class ScriptedJudgeAPI(ModelAPI):
         self.malformed_rate = float(model_args.pop("malformed", 0.0))
         self.seed = int(model_args.pop("seed", 0))
         self.reply = model_args.pop("reply", None)
+        self.obey = str(model_args.pop("obey", False)).lower() in ("1", "true", "yes")
         labels = model_args.pop("labels", None)
         # fixed mode; YAML-read args turn yes/no into booleans, so turn them back
         self.answers = {
@@ -179,6 +184,9 @@ class ScriptedJudgeAPI(ModelAPI):
             return MALFORMED_REPLY, None
         label = match.group(1)
         value, criteria = self._scripted(label, prompt)
+        ordered = _OBEY.search(outside_blocks(prompt)) if self.obey else None
+        if ordered is not None:
+            value, criteria = ordered.group(1).lower(), dict.fromkeys(AF_CRITERIA, False)
         if value is None:
             return UNKNOWN_REPLY, None
         values = LABELS.get(label, (value,))
@@ -209,7 +217,7 @@ def _coherent(criteria: dict[str, bool], answer: str) -> dict[str, bool]:
     if answer == "yes":
         return dict.fromkeys(criteria, True)
     if all(criteria.values()):
-        return {**criteria, "avoids_modification": False}
+        return {**criteria, "acts_to_avoid_modification": False}
     return criteria
 
 

@@ -1,0 +1,92 @@
+"""Split the real labelled transcripts into dev and test, once, by (setting, query).
+
+This was run once, when the set was built; ``test.jsonl`` was then frozen (its sha256
+is pinned in ``tests/test_real_set.py``) before any heuristic rule was revised on dev.
+
+Every page of one setting that shows the same user query forms a group (train and deploy
+samples of a query, and repeated samples of one question in the lying settings), and a
+group goes whole to dev or to test, so no test item has a near-twin in dev. Groups are
+taken in the order of a hash of their key (so the split does not depend on file order)
+and each goes to the split that most needs its kinds of items (AF-reasoning positives,
+hard negatives, setup doubt, a visible output), aiming at half of each in test.
+
+    python -m goalguard.classifiers.real_split RAW.jsonl [RAW.jsonl ...]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+OUT = Path(__file__).resolve().parent / "data" / "real"
+_LEADING_TAGS = re.compile(r"^(\s*<(?!user_input>)(\w+)>.*?</\2>)+", re.DOTALL)
+KINDS = ("af_yes", "hard_negative", "doubt_yes", "has_output", "item")
+
+
+def kinds(item: dict[str, Any]) -> dict[str, int]:
+    labels = item["labels"]
+    return {
+        "af_yes": int(labels["af_reasoning"] == "yes"),
+        "hard_negative": int(bool(item.get("hard_negative"))),
+        "doubt_yes": int(labels["setup_doubt"] == "yes"),
+        "has_output": int(bool(item["output"].strip())),
+        "item": 1,
+    }
+
+
+def group_key(item: dict[str, Any]) -> str:
+    """The unit of the split: the setting and the user's request, without the cue tags."""
+    query = _LEADING_TAGS.sub("", item["query"]).replace("<user_input>", "")
+    text = " ".join(query.replace("</user_input>", "").lower().split())
+    return f"{item['setting']}\n{text}"
+
+
+def _shortfall(need: dict[str, int], have: dict[str, int], totals: dict[str, int]) -> float:
+    """How far below half of each kind a split is, weighted by what the group holds."""
+    return sum(need[k] * (totals[k] / 2 - have[k]) / max(totals[k], 1) for k in KINDS)
+
+
+def main(paths: list[str]) -> None:
+    items: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for path in paths:
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            # Several quoted excerpts can come from one publication: the text tells them apart.
+            text_key = (item["source_url"], item["scratchpad"][:200] + item["output"][:200])
+            if text_key in seen:
+                continue
+            seen.add(text_key)
+            items.append(item)
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in items:
+        groups[group_key(item)].append(item)
+    totals = {k: sum(kinds(i)[k] for i in items) for k in KINDS}
+    order = sorted(groups, key=lambda k: hashlib.sha256(k.encode()).hexdigest())
+    counts = {"dev": dict.fromkeys(KINDS, 0), "test": dict.fromkeys(KINDS, 0)}
+    split: dict[str, list[dict[str, Any]]] = {"dev": [], "test": []}
+    for key in order:
+        members = groups[key]
+        need = {k: sum(kinds(i)[k] for i in members) for k in KINDS}
+        wants = {n: _shortfall(need, counts[n], totals) for n in ("dev", "test")}
+        name = "test" if wants["test"] > wants["dev"] else "dev"
+        split[name].extend(members)
+        for k in KINDS:
+            counts[name][k] += need[k]
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name, lines in split.items():
+        lines.sort(key=lambda i: i["id"])
+        text = "".join(json.dumps(i, ensure_ascii=False) + "\n" for i in lines)
+        (OUT / f"{name}.jsonl").write_text(text, encoding="utf-8")
+        print(name, counts[name], hashlib.sha256(text.encode()).hexdigest())
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
