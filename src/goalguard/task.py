@@ -10,22 +10,28 @@ from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig
 
 from goalguard._flags import parse_flag
 from goalguard.classifiers import ScenarioContext, classifier_scorers
+from goalguard.classifiers.belief import belief_scorers
 from goalguard.protocol import scratchpad_protocol
+from goalguard.protocol.belief import belief_metadata, belief_solvers
 from goalguard.scenarios import Scenario, ScenarioError, load_scenario
+from goalguard.scenarios.probes import ProbeQuestion, probe_metadata
 
 DEFAULT_SCENARIO = "helpful-only"
 
 
-def scenario_samples(scenario: Scenario, limit: int | None = None) -> list[Sample]:
+def scenario_samples(
+    scenario: Scenario, limit: int | None = None, probe: list[ProbeQuestion] | None = None
+) -> list[Sample]:
     """One sample per (query, condition); the samples of a query share ``query_id``.
 
     Samples are ordered query by query so that consecutive calls share the longest
-    prompt prefix (the system context, then the query's own conditions).
+    prompt prefix (the system context, then the query's own conditions). With a probe,
+    each query's samples are asked the same one of its questions (:func:`question_for`).
     """
     queries = scenario.queries()[:limit] if limit else scenario.queries()
     system = scenario.system_prompt
     samples = []
-    for query in queries:
+    for position, query in enumerate(queries):
         for condition in scenario.conditions():
             samples.append(
                 Sample(
@@ -43,6 +49,8 @@ def scenario_samples(scenario: Scenario, limit: int | None = None) -> list[Sampl
                         "scenario": scenario.name,
                         "variant": scenario.variant,
                         "values_at_stake": scenario.spec.values_at_stake,
+                        **probe_metadata(position, probe),
+                        **belief_metadata(scenario, query.query),
                     },
                 )
             )
@@ -90,7 +98,8 @@ def goalguard(
         scenario: A built-in scenario name or a scenario folder.
         variant: A named variant of the scenario.
         developer: Override the developer the model is told about.
-        probe: A follow-up probe to send after the output (e.g. ``setup-doubt``).
+        probe: A follow-up probe to send after the output (``setup-doubt``, or the question
+            set ``realism``: each query is asked one of its questions).
         p: Stated monitoring probabilities for probability-cue scenarios (``0.1,0.9``).
         examples: Show the worked scratchpad examples in the system context (default: the
             scenario's ``reasoning_examples``, true for the built-ins); ``false`` is the
@@ -115,12 +124,14 @@ def goalguard(
     spec = loaded.spec
     return Task(
         name=loaded.name if not variant else f"{loaded.name}_{variant}",
-        dataset=MemoryDataset(scenario_samples(loaded, limit), name=loaded.name),
-        solver=scratchpad_protocol(
-            max_steps=max_steps or spec.max_steps,
-            reasoning=spec.reasoning,
-            probe=loaded.probe(probe) if probe else None,
+        dataset=MemoryDataset(
+            scenario_samples(loaded, limit, loaded.probe_questions(probe) if probe else None),
+            name=loaded.name,
         ),
+        solver=[
+            *belief_solvers(loaded),
+            scratchpad_protocol(max_steps=max_steps or spec.max_steps, reasoning=spec.reasoning),
+        ],
         scorer=classifier_scorers(
             ScenarioContext.from_spec(spec.model_dump(mode="json")),
             judge=judge,
@@ -128,7 +139,8 @@ def goalguard(
             votes=int(judge_votes),
             threshold=float(judge_threshold),
             logprobs=bool(_task_flag(judge_logprobs, "judge_logprobs")),
-        ),
+        )
+        + belief_scorers(loaded, judge=judge, judge_args=judge_args),
         epochs=Epochs(1, "mode"),  # labels are strings: reduce epochs by the most common
         config=GenerateConfig(max_tokens=spec.max_tokens),
         metadata={

@@ -14,6 +14,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from goalguard.analysis.probes import honesty_summaries, realism_summaries
 from goalguard.analysis.results import (
     AnalysisSummary,
     AnalysisWarning,
@@ -58,7 +59,11 @@ def summarize(table: pd.DataFrame) -> AnalysisSummary:
         summarize_group(group) for _, group in table.groupby(GROUP_KEYS, dropna=False, sort=True)
     ]
     return AnalysisSummary(
-        groups=groups, n_samples=len(table), logs=sorted(table["log"].dropna().unique())
+        groups=groups,
+        n_samples=len(table),
+        logs=sorted(table["log"].dropna().unique()),
+        realism=realism_summaries(table),
+        honesty=honesty_summaries(table, groups),
     )
 
 
