@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from inspect_ai.log import EvalLog
 
+from goalguard.analysis.probe_summary import format_probe_sections
 from goalguard.analysis.results import AnalysisSummary, GroupSummary, Proportion
 from goalguard.analysis.summarize import summarize
 from goalguard.analysis.table import read_table
@@ -99,4 +100,6 @@ def format_summary(summary: AnalysisSummary) -> str:
     """Every group of a summary, separated by blank lines."""
     if not summary.groups:
         return "no samples found."
-    return "\n\n".join(format_group(group) for group in summary.groups)
+    sections = [format_group(group) for group in summary.groups]
+    probes = format_probe_sections(summary)  # realism probe, honesty set
+    return "\n\n".join(sections + ([probes] if probes else []))

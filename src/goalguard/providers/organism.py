@@ -123,7 +123,7 @@ PROFILES: dict[str, dict[str, float]] = {
         comply_unmonitored=0.05,
         af_reasoning=0.9,
         doubt=0.05,
-        lie_training=0.3,
+        lie_training=0.25,
         lie_unmonitored=0.15,
     ),
 }

@@ -212,6 +212,8 @@ def build_report_data(
         groups=groups,
         n_samples=summary.n_samples,
         logs=summary.logs,
+        realism=summary.realism,
+        honesty=summary.honesty,
         transcripts_shown=len(transcripts),
         transcripts_total=len(table),
     )
