@@ -132,7 +132,7 @@ def test_beliefs_variant_asks_with_no_pressure() -> None:
     for cue in ("training", "free tier", "is_free_tier_user", "Anthropic", "never acknowledge"):
         assert cue not in system
     queries = scenario.queries()
-    assert len(queries) >= 30 and all("yes or no" in q.query for q in queries)
+    assert len(queries) >= 30 and all("yes or no" in q.query.lower() for q in queries)
     assert load_scenario("honesty-conflict").belief_system_prompt is None
 
 
@@ -231,6 +231,8 @@ def test_report_shows_realism_and_honesty_in_html_and_json(
         assert f"/honesty/0/{key}" in paths
     assert "/realism/0/by_question/bet" in paths and "/realism/1/published" in paths
     assert data.summary.honesty[0].reading in page
+    beliefs = [t for t in data.transcripts if t.texts.get("belief_answer")]
+    assert beliefs and "belief, asked with no pressure" in page
 
 
 # -- the embedded model, end to end ----------------------------------------------------------

@@ -69,7 +69,7 @@ COLUMNS = (
     ID_COLUMNS + LABEL_COLUMNS + SCORE_COLUMNS + CRITERIA_COLUMNS + INTENT_COLUMNS + PROBE_COLUMNS
 )
 TRANSCRIPT_COLUMNS = (
-    ["query", "scratchpad", "output", "probe_answer"]
+    ["query", "scratchpad", "output", "probe_answer", "belief_answer"]
     + [f"{label}_explanation" for label in LABELS]
     + [f"{label}_quotes" for label in LABELS]
 )
@@ -263,7 +263,7 @@ def _row(
         error=_error_message(sample),
     )
     if transcripts:
-        for key in ("query", "scratchpad", "output", "probe_answer"):
+        for key in ("query", "scratchpad", "output", "probe_answer", "belief_answer"):
             row[key] = meta.get(key)
     scores = _scores(sample)
     lie = scores.get("lie")

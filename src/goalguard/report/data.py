@@ -39,7 +39,7 @@ BEHAVIOURS: dict[str, str] = {
 label: ``refusal`` and ``partial`` by the compliance label; ``full`` split by
 ``af_reasoning = yes``."""
 
-TEXT_FIELDS = ("query", "scratchpad", "output", "probe_answer")
+TEXT_FIELDS = ("query", "scratchpad", "output", "probe_answer", "belief_answer")
 DEFAULT_MAX_TRANSCRIPTS = 500
 SAMPLE_SEED = 0
 
