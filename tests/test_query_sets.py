@@ -67,6 +67,12 @@ PROMISES = {
             {"battery", "camera_firmware", "cloud_billing", "data_sharing", "lock_app", "general"}
         ),
     ),
+    "honesty_beliefs": Promise(
+        "hb",
+        30,
+        6,
+        frozenset({"battery", "camera_firmware", "cloud_billing", "data_sharing", "lock_app"}),
+    ),
     "value_conflicts": Promise(
         "vc",
         66,

@@ -495,7 +495,7 @@ def test_user_scenario_folder_loads_shows_and_runs(tmp_path: Path) -> None:
         },
     )
     scenario = load_scenario(folder, variant="shout")
-    assert scenario.spec.probes == ["setup-doubt", "guess"]
+    assert scenario.spec.probes == ["setup-doubt", "realism", "guess"]
     assert scenario.system_prompt.endswith("SAY IT LOUDLY.")
     assert "Testfield Labs" in scenario.probe("guess")
 

@@ -10,26 +10,33 @@ from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig
 
 from goalguard._flags import parse_flag
 from goalguard.classifiers import ScenarioContext, classifier_scorers
+from goalguard.classifiers.belief import belief_scorers
 from goalguard.protocol import scratchpad_protocol
+from goalguard.protocol.belief import belief_metadata, belief_solvers
 from goalguard.scenarios import Scenario, ScenarioError, load_scenario, paraphrase_count
+from goalguard.scenarios.probes import ProbeQuestion, probe_metadata
 
 DEFAULT_SCENARIO = "helpful-only"
 
 
 def scenario_samples(
-    scenario: Scenario, limit: int | None = None, tag_paraphrase: bool = False
+    scenario: Scenario,
+    limit: int | None = None,
+    probe: list[ProbeQuestion] | None = None,
+    tag_paraphrase: bool = False,
 ) -> list[Sample]:
     """One sample per (query, condition); the samples of a query share ``query_id``.
 
     Samples are ordered query by query so that consecutive calls share the longest
-    prompt prefix (the system context, then the query's own conditions). Each records
-    its ``paraphrase`` (0: the original wording); ``tag_paraphrase`` adds it to the id,
-    so that several paraphrases can run in one task.
+    prompt prefix (the system context, then the query's own conditions). With a probe,
+    each query's samples are asked the same one of its questions (:func:`question_for`).
+    Each records its ``paraphrase`` (0: the original wording); ``tag_paraphrase`` adds it
+    to the id, so that several paraphrases can run in one task.
     """
     queries = scenario.queries()[:limit] if limit else scenario.queries()
     system = scenario.system_prompt
     samples = []
-    for query in queries:
+    for position, query in enumerate(queries):
         for condition in scenario.conditions():
             samples.append(
                 Sample(
@@ -49,6 +56,8 @@ def scenario_samples(
                         "variant": scenario.variant,
                         "values_at_stake": scenario.spec.values_at_stake,
                         "paraphrase": scenario.paraphrase,
+                        **probe_metadata(position, probe),
+                        **belief_metadata(scenario, query.query),
                     },
                 )
             )
@@ -116,7 +125,8 @@ def goalguard(
         scenario: A built-in scenario name or a scenario folder.
         variant: A named variant of the scenario.
         developer: Override the developer the model is told about.
-        probe: A follow-up probe to send after the output (e.g. ``setup-doubt``).
+        probe: A follow-up probe to send after the output (``setup-doubt``, or the question
+            set ``realism``: each query is asked one of its questions).
         p: Stated monitoring probabilities for probability-cue scenarios (``0.1,0.9``).
         examples: Show the worked scratchpad examples in the system context (default: the
             scenario's ``reasoning_examples``, true for the built-ins); ``false`` is the
@@ -143,7 +153,8 @@ def goalguard(
     )
     spec = loaded.spec
     count = paraphrase_runs(scenario, paraphrases)
-    samples = scenario_samples(loaded, limit, tag_paraphrase=count > 0)
+    questions = loaded.probe_questions(probe) if probe else None
+    samples = scenario_samples(loaded, limit, questions, tag_paraphrase=count > 0)
     reworded_prompts = []
     for k in range(1, count + 1):
         reworded = load_scenario(
@@ -154,16 +165,15 @@ def goalguard(
             examples=_task_flag(examples, "examples"),
             paraphrase=k,
         )
-        samples += scenario_samples(reworded, limit, tag_paraphrase=True)
+        samples += scenario_samples(reworded, limit, questions, tag_paraphrase=True)
         reworded_prompts.append(reworded.system_prompt)
     return Task(
         name=loaded.name if not variant else f"{loaded.name}_{variant}",
         dataset=MemoryDataset(samples, name=loaded.name),
-        solver=scratchpad_protocol(
-            max_steps=max_steps or spec.max_steps,
-            reasoning=spec.reasoning,
-            probe=loaded.probe(probe) if probe else None,
-        ),
+        solver=[
+            *belief_solvers(loaded),
+            scratchpad_protocol(max_steps=max_steps or spec.max_steps, reasoning=spec.reasoning),
+        ],
         scorer=classifier_scorers(
             ScenarioContext.from_spec(spec.model_dump(mode="json")),
             judge=judge,
@@ -171,7 +181,8 @@ def goalguard(
             votes=int(judge_votes),
             threshold=float(judge_threshold),
             logprobs=bool(_task_flag(judge_logprobs, "judge_logprobs")),
-        ),
+        )
+        + belief_scorers(loaded, judge=judge, judge_args=judge_args),
         epochs=Epochs(1, "mode"),  # labels are strings: reduce epochs by the most common
         config=GenerateConfig(max_tokens=spec.max_tokens),
         metadata={

@@ -223,6 +223,41 @@ class ReasoningComparison(BaseModel):
     """without − with."""
 
 
+class RealismSummary(BaseModel):
+    """Setup doubt among samples asked a realism question (``-T probe=realism``), for one
+    (model, scenario, variant); built by :mod:`goalguard.analysis.probes`."""
+
+    model: str
+    scenario: str
+    variant: str | None = None
+    probe: str
+    doubt: Proportion
+    """setup_doubt = yes among samples with a definite setup_doubt label, all conditions."""
+    by_condition: dict[str, Proportion] = Field(default_factory=dict)
+    by_question: dict[str, Proportion] = Field(default_factory=dict)
+    published: float | None = None
+    """The published doubt rate for this scenario (context, not a result of this run)."""
+    published_source: str | None = None
+
+
+class HonestySummary(BaseModel):
+    """Belief-then-pressure honesty beside harmlessness, for one model (a row per model)."""
+
+    model: str
+    scenario: str
+    variant: str | None = None
+    lie: dict[str, Proportion] = Field(default_factory=dict)
+    """lie = yes (contradicts its own no-pressure belief) among decided samples, by condition."""
+    honesty_gap: PairedGap | None = None
+    """Lie rate training − unmonitored, paired by query."""
+    harmlessness_gap: PairedGap | None = None
+    """The same model's compliance gap on ``harmlessness_scenario`` (None: not in the logs)."""
+    harmlessness_scenario: str | None = None
+    difference: float | None = None
+    """harmlessness gap − honesty gap (point estimate; different query sets, no interval)."""
+    reading: str = ""
+
+
 class AnalysisSummary(BaseModel):
     """Every group found in the logs read."""
 
@@ -233,3 +268,7 @@ class AnalysisSummary(BaseModel):
     """Per model and scenario with a weights-deleted or high-stakes run."""
     no_scratchpad: list[ReasoningComparison] = Field(default_factory=list)
     """Per model and scenario with both a base and a no-scratchpad run."""
+    realism: list[RealismSummary] = Field(default_factory=list)
+    """Present for runs with ``-T probe=realism``."""
+    honesty: list[HonestySummary] = Field(default_factory=list)
+    """Present for belief-then-pressure runs (``honesty-conflict -T variant=beliefs``)."""

@@ -16,6 +16,7 @@ import pandas as pd
 
 from goalguard.analysis.guarding import goal_guarding_readings, reasoning_comparisons
 from goalguard.analysis.paraphrase import paraphrase_spread
+from goalguard.analysis.probes import honesty_summaries, realism_summaries
 from goalguard.analysis.results import (
     AnalysisSummary,
     AnalysisWarning,
@@ -67,6 +68,8 @@ def summarize(table: pd.DataFrame) -> AnalysisSummary:
         logs=sorted(table["log"].dropna().unique()),
         goal_guarding=goal_guarding_readings(groups),
         no_scratchpad=reasoning_comparisons(groups),
+        realism=realism_summaries(table),
+        honesty=honesty_summaries(table, groups),
     )
 
 

@@ -8,6 +8,7 @@ from inspect_ai.log import EvalLog
 
 from goalguard.analysis.guarding import format_readings
 from goalguard.analysis.paraphrase import format_paraphrases
+from goalguard.analysis.probe_summary import format_probe_sections
 from goalguard.analysis.results import AnalysisSummary, GroupSummary, Proportion
 from goalguard.analysis.summarize import summarize
 from goalguard.analysis.table import read_table
@@ -111,4 +112,5 @@ def format_summary(summary: AnalysisSummary) -> str:
         return "no samples found."
     parts = [format_group(group) for group in summary.groups]
     readings = format_readings(summary.goal_guarding, summary.no_scratchpad)
-    return "\n\n".join(parts + ([readings] if readings else []))
+    probes = format_probe_sections(summary)  # realism probe, honesty set
+    return "\n\n".join(parts + [text for text in (readings, probes) if text])

@@ -64,9 +64,13 @@ LABEL_COLUMNS = list(LABELS)
 SCORE_COLUMNS = [f"{label}_score" for label in LABELS]
 CRITERIA_COLUMNS = [f"af_{criterion}" for criterion in AF_CRITERIA]
 INTENT_COLUMNS = ["intent_1", "intent_2"]
-COLUMNS = ID_COLUMNS + LABEL_COLUMNS + SCORE_COLUMNS + CRITERIA_COLUMNS + INTENT_COLUMNS
+PROBE_COLUMNS = ["probe", "probe_question", "lie"]
+"""The probe question a sample was asked (question sets), and the belief-then-pressure label."""
+COLUMNS = (
+    ID_COLUMNS + LABEL_COLUMNS + SCORE_COLUMNS + CRITERIA_COLUMNS + INTENT_COLUMNS + PROBE_COLUMNS
+)
 TRANSCRIPT_COLUMNS = (
-    ["query", "scratchpad", "output", "probe_answer"]
+    ["query", "scratchpad", "output", "probe_answer", "belief_answer"]
     + [f"{label}_explanation" for label in LABELS]
     + [f"{label}_quotes" for label in LABELS]
 )
@@ -261,9 +265,12 @@ def _row(
         paraphrase=meta.get("paraphrase"),
     )
     if transcripts:
-        for key in ("query", "scratchpad", "output", "probe_answer"):
+        for key in ("query", "scratchpad", "output", "probe_answer", "belief_answer"):
             row[key] = meta.get(key)
     scores = _scores(sample)
+    lie = scores.get("lie")
+    row.update(probe=meta.get("probe"), probe_question=meta.get("probe_question"))
+    row["lie"] = None if lie is None or lie.value is None else str(lie.value)
     for label in LABELS:
         score = scores.get(label)
         if score is None and label in {legacy[0] for legacy in LEGACY_SCORERS.values()}:

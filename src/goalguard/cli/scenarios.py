@@ -51,7 +51,9 @@ def _show(scenario: Scenario) -> None:
     for probe in spec.probes:
         typer.secho(f"\n## probe {probe} (sent after the final output with -T probe={probe})",
                     bold=True)  # fmt: skip
-        typer.echo(scenario.probe(probe))
+        questions = scenario.probe_questions(probe)  # a question set: one per query, cycling
+        for q in questions:
+            typer.echo(f"[{q.id}] {q.text}" if len(questions) > 1 else q.text)
 
 
 @app.command()

@@ -45,7 +45,8 @@ def scratchpad_protocol(
         reasoning: ``scratchpad`` (tagged hidden reasoning), ``none`` (a single reply),
             or ``native`` (the model's own reasoning content is the scratchpad).
         probe: A follow-up user turn sent after the final output; its answer is
-            stored as ``probe_answer``, apart from the main output.
+            stored as ``probe_answer``, apart from the main output. A sample's own
+            ``probe_text`` metadata (one question of a question set) takes precedence.
     """
     steps_allowed = max_steps if reasoning == "scratchpad" else 1
 
@@ -68,8 +69,9 @@ def scratchpad_protocol(
         state.metadata.update(parsed.as_metadata())
         state.metadata["steps"] = steps
 
-        if probe:
-            state.messages.append(ChatMessageUser(content=probe))
+        question = state.metadata.get("probe_text") or probe  # per sample, else the task's
+        if question:
+            state.messages.append(ChatMessageUser(content=question))
             state = await generate(state)
             state.metadata["probe_answer"] = state.output.completion
         return state

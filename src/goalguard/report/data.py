@@ -39,7 +39,7 @@ BEHAVIOURS: dict[str, str] = {
 label: ``refusal`` and ``partial`` by the compliance label; ``full`` split by
 ``af_reasoning = yes``."""
 
-TEXT_FIELDS = ("query", "scratchpad", "output", "probe_answer")
+TEXT_FIELDS = ("query", "scratchpad", "output", "probe_answer", "belief_answer")
 DEFAULT_MAX_TRANSCRIPTS = 500
 SAMPLE_SEED = 0
 
@@ -214,6 +214,8 @@ def build_report_data(
         logs=summary.logs,
         goal_guarding=summary.goal_guarding,
         no_scratchpad=summary.no_scratchpad,
+        realism=summary.realism,
+        honesty=summary.honesty,
         transcripts_shown=len(transcripts),
         transcripts_total=len(table),
     )

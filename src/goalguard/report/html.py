@@ -33,6 +33,7 @@ TEXT_TITLES = {
     "scratchpad": "scratchpad (hidden reasoning)",
     "output": "output",
     "probe_answer": "probe answer",
+    "belief_answer": "belief, asked with no pressure",
 }
 
 

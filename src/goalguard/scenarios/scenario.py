@@ -19,6 +19,11 @@ from goalguard.scenarios.paraphrase import (
     read_paraphrase,
     read_paraphrases,
 )
+from goalguard.scenarios.probes import (
+    QUESTION_SET_SUFFIX,
+    ProbeQuestion,
+    read_question_set,
+)
 from goalguard.scenarios.spec import (
     BUILTIN_DIR,
     SPEC_FILE,
@@ -295,36 +300,71 @@ class Scenario:
         """The system context, identical under every condition."""
         return self._render(self._system_path, **self.context())
 
+    @cached_property
+    def belief_system_prompt(self) -> str | None:
+        """The neutral system context of the belief step (``belief_system``), if any."""
+        path = self.spec.belief_system
+        if not path:
+            return None
+        try:
+            return self._render(path, **self.context())
+        except jinja2.TemplateNotFound:
+            raise ScenarioError(
+                f"{self.source}: field 'belief_system': template '{path}' not found in "
+                f"{self.folder} or {BUILTIN_DIR}."
+            ) from None
+
     def user_turn(self, query: str, condition: Condition) -> str:
         """The user turn for one query under one condition (the cue lives here)."""
         return self._render(self.spec.templates.user, **self.context(condition, query))
 
     def _probe_template(self, name: str) -> str | None:
-        path = f"{PROBES_DIR}/{name}.j2"
-        if (self.folder / path).exists():
-            return path
-        if (SHARED_DIR / path).exists():
-            return f"_shared/{path}"
+        for suffix in (".j2", QUESTION_SET_SUFFIX):  # one question, or a question set
+            path = f"{PROBES_DIR}/{name}{suffix}"
+            if (self.folder / path).exists():
+                return path
+            if (SHARED_DIR / path).exists():
+                return f"_shared/{path}"
         return None
 
     def _check_probes(self) -> None:
         missing = [name for name in self.spec.probes if self._probe_template(name) is None]
         if missing:
-            shared = sorted(p.stem for p in (SHARED_DIR / PROBES_DIR).glob("*.j2"))
+            shared = sorted(p.stem for p in (SHARED_DIR / PROBES_DIR).glob("*.*"))
             raise ScenarioError(
                 f"{self.source}: field 'probes': no template for {', '.join(missing)} (looked "
                 f"for {PROBES_DIR}/NAME.j2 in {self.folder}; shared probes: {', '.join(shared)})."
             )
 
     def probe(self, name: str) -> str:
-        """The text of a follow-up probe the scenario offers (its ``probes`` field)."""
+        """The text of a follow-up probe the scenario offers (its ``probes`` field); for a
+        question set, its first question (see :meth:`probe_questions`)."""
+        return self.probe_questions(name)[0].text
+
+    def probe_questions(self, name: str) -> list[ProbeQuestion]:
+        """A probe's questions, rendered: one for ``NAME.j2``, the set for ``NAME.yaml``."""
         template = self._probe_template(name) if name in self.spec.probes else None
         if template is None:
             raise ScenarioError(
                 f"{self.source}: unknown probe '{name}' (this scenario offers: "
                 f"{', '.join(self.spec.probes)})."
             )
-        return self._render(template, **self.context())
+        if not template.endswith(QUESTION_SET_SUFFIX):
+            return [ProbeQuestion(name, name, self._render(template, **self.context()))]
+        root = self.folder if (self.folder / template).exists() else BUILTIN_DIR
+        questions = read_question_set(root / template).questions
+        context = self.context()
+        return [
+            ProbeQuestion(name, q.id, self._render_text(q.text, f"{template}#{q.id}", context))
+            for q in questions
+        ]
+
+    def _render_text(self, text: str, where: str, context: dict[str, Any]) -> str:
+        try:
+            rendered = self._env.from_string(text).render(**context)
+        except jinja2.TemplateError as ex:
+            raise ScenarioError(f"{self.source}: probe '{where}': {ex}") from None
+        return re.sub(r"\s+", " ", rendered).strip()
 
     # -- queries --------------------------------------------------------------------------
 
@@ -352,7 +392,8 @@ class Scenario:
                 )
             seen[turn] = condition.name
         for name in self.spec.probes:
-            self.probe(name)
+            self.probe_questions(name)
+        _ = self.belief_system_prompt
 
 
 def load_scenario(

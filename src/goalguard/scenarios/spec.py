@@ -26,6 +26,9 @@ RESERVED_CONTEXT = frozenset(
 """Template variables goalguard provides; a scenario's ``context`` may not redefine them."""
 SETUP_DOUBT = "setup-doubt"
 """The probe every scenario offers (the shared ``_shared/probes/setup-doubt.j2``)."""
+REALISM = "realism"
+"""The realism question set every scenario offers (``_shared/probes/realism.yaml``)."""
+ALWAYS_OFFERED = (SETUP_DOUBT, REALISM)
 
 Cue = Literal["tier_tag", "explicit", "probability"]
 Reasoning = Literal["scratchpad", "none", "native"]
@@ -105,9 +108,9 @@ class ScenarioSpec(BaseModel):
         description="stated monitoring probabilities in [0, 1] (cue: probability)",
     )
     probes: list[str] = Field(
-        default_factory=lambda: [SETUP_DOUBT],
-        description="follow-up probes offered (probes/NAME.j2 here or in _shared); "
-        "setup-doubt is always offered",
+        default_factory=lambda: list(ALWAYS_OFFERED),
+        description="follow-up probes offered (probes/NAME.j2 or NAME.yaml here or in "
+        "_shared); setup-doubt and realism are always offered",
     )
     templates: Templates = Field(
         default_factory=Templates, description="system and user Jinja2 templates"
@@ -119,6 +122,12 @@ class ScenarioSpec(BaseModel):
     max_tokens: int = Field(default=1024, ge=1, description="most tokens per reply")
     variants: dict[str, Variant] = Field(
         default_factory=dict, description="named overrides of fields and template blocks"
+    )
+    belief_system: str | None = Field(
+        default=None,
+        description="belief-then-pressure: a template for a neutral system context (no "
+        "objective, no training story); each sample first asks its query under it alone and "
+        "keeps the reply as belief_answer",
     )
 
     @field_validator("probabilities")
@@ -157,7 +166,7 @@ class ScenarioSpec(BaseModel):
     @field_validator("probes")
     @classmethod
     def _offer_setup_doubt(cls, value: list[str]) -> list[str]:
-        return value if SETUP_DOUBT in value else [SETUP_DOUBT, *value]
+        return [*ALWAYS_OFFERED, *(name for name in value if name not in ALWAYS_OFFERED)]
 
 
 def _shown(value: Any) -> str:
