@@ -29,6 +29,7 @@ from inspect_ai.tool import ToolChoice, ToolInfo
 
 from goalguard._flags import parse_flag
 from goalguard._resources import distribution_file
+from goalguard.provenance import llamacpp_provenance
 
 # SmolLM2's trained context: a scenario's system context with its worked examples, plus
 # several replies of up to 1024 tokens, does not fit in 4096.
@@ -98,16 +99,36 @@ class LoadedModel:
             )
         )
 
+    aligned: int = 0
+    """Leading cache positions whose KV entries came from whole prompt chunks (see below)."""
+
     def cached_prefix_length(self, tokens: list[int]) -> int:
-        """Prompt tokens whose KV entries are already in the cache from the last call."""
+        """Prompt tokens whose KV entries the next call reuses from the last call's cache.
+
+        llama.cpp's numbers depend slightly on how tokens are batched, so a prompt is
+        evaluated in chunks of ``n_batch`` tokens at fixed positions (0, n_batch, ...) and
+        only whole chunks of an earlier prompt are reused: a warm call then computes exactly
+        what a cold call computes, and a seeded sample does not depend on earlier calls.
+        The last chunk is always evaluated, for the logits of the last prompt token.
+        """
         cached = self.llm.input_ids[: self.llm.n_tokens]
         common = 0
         for a, b in zip(cached, tokens, strict=False):
             if a != b:
                 break
             common += 1
-        # llama.cpp re-evaluates the last prompt token to refresh the logits.
-        return max(0, min(common, len(tokens) - 1))
+        chunk = int(self.llm.n_batch)
+        return min(common, self.aligned, len(tokens) - 1) // chunk * chunk
+
+    def truncate_cache(self, keep: int) -> None:
+        """Keep the first ``keep`` cached tokens; llama.cpp evaluates the rest of the prompt."""
+        self.llm.n_tokens = keep
+        self.aligned = keep
+
+    def record_prompt(self, n_prompt: int) -> None:
+        """After a call: its prompt's whole chunks are now in the cache (replies are not)."""
+        chunk = int(self.llm.n_batch)
+        self.aligned = n_prompt // chunk * chunk
 
     def prompt_eval_count(self) -> int:
         """llama.cpp's own count of prompt tokens evaluated since the model was loaded."""
@@ -241,9 +262,8 @@ class LlamaCppAPI(ModelAPI):
                 )
             requested = config.max_tokens or DEFAULT_MAX_TOKENS
             max_tokens = min(requested, n_ctx - len(tokens))
-            if not self.prefix_cache:
-                model.llm.reset()
-            cached = model.cached_prefix_length(tokens)
+            cached = model.cached_prefix_length(tokens) if self.prefix_cache else 0
+            model.truncate_cache(cached)
             kwargs: dict[str, Any] = {
                 "prompt": tokens,
                 "max_tokens": max_tokens,
@@ -256,6 +276,7 @@ class LlamaCppAPI(ModelAPI):
             if config.seed is not None:
                 kwargs["seed"] = config.seed
             response = model.llm.create_completion(**kwargs)
+            model.record_prompt(len(tokens))
 
         choice = response["choices"][0]
         completion_tokens = int(response["usage"]["completion_tokens"])
@@ -266,6 +287,9 @@ class LlamaCppAPI(ModelAPI):
         output = ModelOutput.from_content(
             model=self.model_name, content=choice["text"], stop_reason=stop_reason
         )
+        # What reproduces this output (for logs started by `inspect eval`; the sha256 is
+        # computed once per file and process).
+        output.metadata = {**llamacpp_provenance(self.path), "seed": config.seed}
         output.usage = ModelUsage(
             input_tokens=len(tokens) - cached,
             input_tokens_cache_read=cached,
