@@ -11,6 +11,7 @@ from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig
 from goalguard._flags import parse_flag
 from goalguard.classifiers import ScenarioContext, classifier_scorers
 from goalguard.protocol import scratchpad_protocol
+from goalguard.provenance import sample_inputs, task_provenance
 from goalguard.scenarios import Scenario, ScenarioError, load_scenario
 
 DEFAULT_SCENARIO = "helpful-only"
@@ -113,9 +114,10 @@ def goalguard(
         examples=_task_flag(examples, "examples"),
     )
     spec = loaded.spec
+    samples = scenario_samples(loaded, limit)
     return Task(
         name=loaded.name if not variant else f"{loaded.name}_{variant}",
-        dataset=MemoryDataset(scenario_samples(loaded, limit), name=loaded.name),
+        dataset=MemoryDataset(samples, name=loaded.name),
         solver=scratchpad_protocol(
             max_steps=max_steps or spec.max_steps,
             reasoning=spec.reasoning,
@@ -135,5 +137,6 @@ def goalguard(
             "goalguard_scenario": spec.model_dump(mode="json"),
             "variant": variant,
             "system_prompt": loaded.system_prompt,
+            **task_provenance(spec.model_dump(mode="json"), sample_inputs(samples)),
         },
     )
