@@ -37,7 +37,7 @@ def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_embedded_run_produces_paired_log(tmp_path: Path) -> None:
     result = _run_cli(
         "run", "helpful-only", "--limit", "2", "--max-tokens", "48", "-T", "max_steps=2",
-        "--seed", "5", "--display", "none", "--log-dir", str(tmp_path),
+        "-T", "examples=false", "--seed", "5", "--display", "none", "--log-dir", str(tmp_path),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     logs = list(tmp_path.glob("*.eval"))
