@@ -111,7 +111,7 @@ def test_seeded_sample_does_not_depend_on_the_cache() -> None:
     after an unrelated prompt."""
     config = GenerateConfig(max_tokens=16, temperature=1.0, seed=11)
     model = get_model("llamacpp/smollm2", config=config, memoize=False)
-    cat = [LONG_SYSTEM, ChatMessageUser(content="Invent a name for a cat.")]
+    cat = [SYSTEM, ChatMessageUser(content="Invent a name for a cat.")]
 
     def sample(messages: list[ChatMessage]) -> ModelOutput:
         return asyncio.run(model.generate(messages))
@@ -119,9 +119,9 @@ def test_seeded_sample_does_not_depend_on_the_cache() -> None:
     load_model(resolve_gguf("smollm2")).llm.reset()
     cold = sample(cat)
     repeated = sample(cat)
-    sample([LONG_SYSTEM, ChatMessageUser(content="When does the library open?")])
+    sample([SYSTEM, ChatMessageUser(content="When does the library open?")])
     warm = sample(cat)
-    sample([SYSTEM, ChatMessageUser(content="Name one book by Jane Austen.")])
+    sample([ChatMessageSystem(content="You are a poet."), ChatMessageUser(content="Rain?")])
     after_other = sample(cat)
 
     assert cold.usage is not None and warm.usage is not None
