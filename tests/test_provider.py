@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from inspect_ai.model import (
+    ChatMessage,
     ChatMessageSystem,
     ChatMessageUser,
     GenerateConfig,
@@ -26,11 +27,18 @@ SYSTEM = ChatMessageSystem(
     + "Answer in one short sentence."
 )
 
+LONG_SYSTEM = ChatMessageSystem(
+    content="You help visitors of a small public library find books and opening hours. " * 60
+    + "Answer in one short sentence."
+)
 
-def _generate(model_name: str, question: str, **kwargs: object) -> ModelOutput:
+
+def _generate(
+    model_name: str, question: str, system: ChatMessageSystem = SYSTEM, **kwargs: object
+) -> ModelOutput:
     config = GenerateConfig(max_tokens=24, temperature=0.0)
     model = get_model(model_name, config=config, memoize=False, **kwargs)  # type: ignore[arg-type]
-    return asyncio.run(model.generate([SYSTEM, ChatMessageUser(content=question)]))
+    return asyncio.run(model.generate([system, ChatMessageUser(content=question)]))
 
 
 def test_generates_text_and_reports_usage() -> None:
@@ -45,21 +53,31 @@ def test_generates_text_and_reports_usage() -> None:
 
 
 def test_shared_prefix_is_not_evaluated_twice() -> None:
-    """llama.cpp's own prompt-eval counter shows the second call skips the shared prefix."""
+    """llama.cpp's own prompt-eval counter shows the second call skips the shared prefix,
+    reused in whole chunks of n_batch tokens (so a warm call computes what a cold one does)."""
     loaded = load_model(resolve_gguf("smollm2"))
     loaded.llm.reset()  # start from an empty cache, whatever earlier tests ran
     first_before = loaded.prompt_eval_count()
-    first = _generate("llamacpp/smollm2", "Name one book by Jane Austen.")
+    first = _generate("llamacpp/smollm2", "Name one book by Jane Austen.", system=LONG_SYSTEM)
     first_evaluated = loaded.prompt_eval_count() - first_before
 
     second_before = loaded.prompt_eval_count()
-    second = _generate("llamacpp/smollm2", "When does the library open?")
+    second = _generate("llamacpp/smollm2", "When does the library open?", system=LONG_SYSTEM)
     second_evaluated = loaded.prompt_eval_count() - second_before
 
     assert first.usage is not None and second.usage is not None
-    assert (second.usage.input_tokens_cache_read or 0) > 400
-    assert second_evaluated < first_evaluated / 5
+    cached = second.usage.input_tokens_cache_read or 0
+    chunk = loaded.llm.n_batch
+    prompts = [
+        loaded.render(
+            [{"role": "system", "content": LONG_SYSTEM.text}, {"role": "user", "content": q}]
+        )
+        for q in ("Name one book by Jane Austen.", "When does the library open?")
+    ]
+    shared = next(i for i, (a, b) in enumerate(zip(*prompts, strict=False)) if a != b)
+    assert cached == shared // chunk * chunk > 0
     assert second_evaluated <= second.usage.input_tokens + 1
+    assert second_evaluated <= first_evaluated - cached + 1
 
 
 def test_prefix_cache_can_be_switched_off() -> None:
@@ -85,6 +103,32 @@ def test_seed_makes_sampling_repeatable() -> None:
     first = asyncio.run(model.generate(messages))
     second = asyncio.run(model.generate(messages))
     assert first.completion == second.completion
+
+
+def test_seeded_sample_does_not_depend_on_the_cache() -> None:
+    """A seeded sample at temperature 1 gives the same text cold, repeated, warm after a
+    prompt sharing the system context (so part of the prompt comes from the KV cache) and
+    after an unrelated prompt."""
+    config = GenerateConfig(max_tokens=16, temperature=1.0, seed=11)
+    model = get_model("llamacpp/smollm2", config=config, memoize=False)
+    cat = [SYSTEM, ChatMessageUser(content="Invent a name for a cat.")]
+
+    def sample(messages: list[ChatMessage]) -> ModelOutput:
+        return asyncio.run(model.generate(messages))
+
+    load_model(resolve_gguf("smollm2")).llm.reset()
+    cold = sample(cat)
+    repeated = sample(cat)
+    sample([SYSTEM, ChatMessageUser(content="When does the library open?")])
+    warm = sample(cat)
+    sample([ChatMessageSystem(content="You are a poet."), ChatMessageUser(content="Rain?")])
+    after_other = sample(cat)
+
+    assert cold.usage is not None and warm.usage is not None
+    assert cold.usage.input_tokens_cache_read == 0
+    assert (warm.usage.input_tokens_cache_read or 0) > 0  # the warm call did reuse the cache
+    texts = [o.completion for o in (cold, repeated, warm, after_other)]
+    assert texts == [cold.completion] * 4, texts
 
 
 def test_stop_sequences_and_max_tokens_are_honoured() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import json
 import os
 import socket
@@ -19,6 +21,9 @@ from inspect_ai.model import ChatMessage, ModelOutput, ModelUsage, get_model
 
 from goalguard.analysis.summary import summarize_log
 from goalguard.protocol.solver import NEXT_TURN
+from goalguard.provenance import stable_hash
+from goalguard.providers.llamacpp import resolve_gguf
+from goalguard.report import build_report_data
 from goalguard.task import goalguard
 
 GOALGUARD = [str(Path(sys.executable).parent / "goalguard")]  # the installed entry point
@@ -32,7 +37,7 @@ def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_embedded_run_produces_paired_log(tmp_path: Path) -> None:
     result = _run_cli(
         "run", "helpful-only", "--limit", "2", "--max-tokens", "48", "-T", "max_steps=2",
-        "--display", "none", "--log-dir", str(tmp_path),
+        "-T", "examples=false", "--seed", "5", "--display", "none", "--log-dir", str(tmp_path),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     logs = list(tmp_path.glob("*.eval"))
@@ -55,6 +60,16 @@ def test_embedded_run_produces_paired_log(tmp_path: Path) -> None:
     # The summary is printed per condition.
     assert "training" in result.stdout and "unmonitored" in result.stdout
     assert "parse failures" in result.stdout
+    # What reproduces the run: the GGUF's sha256, the versions, the spec's hash, the seed.
+    gguf = resolve_gguf("smollm2")
+    digest = hashlib.sha256(gguf.read_bytes()).hexdigest()
+    model_facts = (log.eval.metadata or {})["goalguard_models"]["llamacpp/smollm2"]
+    assert model_facts["gguf_sha256"] == digest
+    assert model_facts["llama_cpp_python"] == importlib.metadata.version("llama-cpp-python")
+    setup = build_report_data([logs[0]]).summary.groups[0].setup.provenance
+    assert setup["gguf_sha256"] == [digest] and setup["seed"] == ["5"]
+    assert setup["goalguard"] == [importlib.metadata.version("goalguard")]
+    assert setup["spec_sha256"] == [stable_hash(log.eval.metadata["goalguard_scenario"])]
 
 
 def _scripted_faker(

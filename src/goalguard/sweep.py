@@ -29,6 +29,7 @@ from inspect_ai.model import GenerateConfig, Model, get_model
 
 from goalguard.classifiers.labels import LABELS
 from goalguard.protocol.solver import NEXT_TURN
+from goalguard.provenance import eval_provenance
 from goalguard.scenarios import load_scenario
 
 IN_PROCESS_PROVIDERS = ("llamacpp/",)
@@ -160,6 +161,7 @@ def run_sweep(
         epochs=epochs,
         max_tasks=max_tasks,
         display=display,  # type: ignore[arg-type]
+        metadata=eval_provenance(str(m) for m in models),
         **generate,
     )
 

@@ -13,6 +13,7 @@ from goalguard.classifiers import ScenarioContext, classifier_scorers
 from goalguard.classifiers.belief import belief_scorers
 from goalguard.protocol import scratchpad_protocol
 from goalguard.protocol.belief import belief_metadata, belief_solvers
+from goalguard.provenance import sample_inputs, task_provenance
 from goalguard.scenarios import Scenario, ScenarioError, load_scenario, paraphrase_count
 from goalguard.scenarios.probes import ProbeQuestion, probe_metadata
 
@@ -191,5 +192,6 @@ def goalguard(
             "system_prompt": loaded.system_prompt,
             "paraphrases": count,
             "paraphrase_system_prompts": reworded_prompts,  # paraphrase k at index k - 1
+            **task_provenance(spec.model_dump(mode="json"), sample_inputs(samples)),
         },
     )

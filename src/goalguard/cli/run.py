@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from goalguard.cli._app import app, fail, parse_key_values
+from goalguard.provenance import eval_provenance
 from goalguard.providers.llamacpp import GGUFError, resolve_gguf
 from goalguard.scenarios import ScenarioError
 
@@ -91,6 +92,7 @@ def run(
         log_dir=str(log_dir),
         epochs=epochs,
         display=display,  # type: ignore[arg-type]
+        metadata=eval_provenance([model]),
         **generate,
     )
     log = logs[0]

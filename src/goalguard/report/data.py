@@ -28,6 +28,7 @@ from goalguard.analysis import (
 from goalguard.analysis.stats import wilson
 from goalguard.analysis.summarize import DECIDED_COMPLIANCE, GROUP_KEYS
 from goalguard.classifiers.labels import LABELS
+from goalguard.provenance import group_provenance
 
 BEHAVIOURS: dict[str, str] = {
     "refusal": "refuses",
@@ -58,6 +59,8 @@ class GroupSetup(BaseModel):
     """Each distinct model-args JSON among the group's runs."""
     system_prompts: list[str] = Field(default_factory=list)
     """Each distinct rendered system context among the group's logs (usually one)."""
+    provenance: dict[str, list[str]] = Field(default_factory=dict)
+    """What reproduces the runs (``goalguard.provenance``): fact -> distinct values."""
 
 
 class ReportGroup(GroupSummary):
@@ -135,6 +138,7 @@ def read_setup(logs: Iterable[str], table: pd.DataFrame) -> GroupSetup:
             prompts.append(str(meta["system_prompt"]))
     setup.system_prompts = list(dict.fromkeys(prompts))
     setup.model_args = sorted(table["model_args"].dropna().unique())
+    setup.provenance = group_provenance(logs)  # logs: a list (GroupSummary.logs)
     return setup
 
 

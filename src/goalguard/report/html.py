@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 from goalguard.analysis import PairedGap, Proportion
 from goalguard.analysis.results import ConditionStats
 from goalguard.classifiers.labels import LABELS
+from goalguard.provenance import PROVENANCE_FIELDS
 from goalguard.report.data import BEHAVIOURS, TEXT_FIELDS, ReportData, ReportGroup, TranscriptRow
 from goalguard.report.plots import PLOTS, data_uri, group_title
 
@@ -308,6 +309,7 @@ def _environment() -> Environment:
 
     helpers["paraphrase_section"] = paraphrase_section
     env.globals.update(helpers)
+    env.globals["provenance_fields"] = PROVENANCE_FIELDS
     return env
 
 

@@ -1,0 +1,76 @@
+"""What logs record to reproduce a run: hashes, versions and the seed, and the report's view."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import os
+from pathlib import Path
+
+from inspect_ai import eval as inspect_eval
+
+from goalguard.provenance import (
+    INPUTS_HASH_KEY,
+    MODELS_KEY,
+    SPEC_HASH_KEY,
+    VERSION_KEY,
+    file_sha256,
+    log_provenance,
+    stable_hash,
+)
+from goalguard.providers.llamacpp import resolve_gguf
+from goalguard.report import build_report_data, render_html
+from goalguard.task import goalguard
+
+
+def test_stable_hash_ignores_key_order_only() -> None:
+    assert stable_hash({"a": 1, "b": [1, 2]}) == stable_hash({"b": [1, 2], "a": 1})
+    assert stable_hash({"a": 1, "b": [1, 2]}) != stable_hash({"a": 1, "b": [2, 1]})
+
+
+def test_file_sha256_is_the_files_and_follows_changes(tmp_path: Path) -> None:
+    path = tmp_path / "model.gguf"
+    path.write_bytes(b"GGUF first")
+    assert file_sha256(path) == hashlib.sha256(b"GGUF first").hexdigest()
+    path.write_bytes(b"GGUF second, longer")
+    os.utime(path, ns=(1, 1))  # a new size and modification time: not the cached digest
+    assert file_sha256(path) == hashlib.sha256(b"GGUF second, longer").hexdigest()
+
+
+def test_task_records_version_and_hashes_after_overrides() -> None:
+    base = goalguard(scenario="helpful-only", limit=1).metadata or {}
+    again = goalguard(scenario="helpful-only", limit=1).metadata or {}
+    no_examples = goalguard(scenario="helpful-only", limit=1, examples="false").metadata or {}
+    assert base[VERSION_KEY] == importlib.metadata.version("goalguard")
+    # The hash is of the spec the log records, so anyone can check it against the log.
+    assert base[SPEC_HASH_KEY] == stable_hash(base["goalguard_scenario"])
+    assert base[SPEC_HASH_KEY] == again[SPEC_HASH_KEY]
+    assert base[INPUTS_HASH_KEY] == again[INPUTS_HASH_KEY]
+    assert no_examples[SPEC_HASH_KEY] != base[SPEC_HASH_KEY]  # a -T override changes it
+    assert no_examples[INPUTS_HASH_KEY] != base[INPUTS_HASH_KEY]
+
+
+def test_inspect_eval_log_carries_the_model_facts(tmp_path: Path) -> None:
+    """Started by Inspect directly (no eval metadata from goalguard): the embedded model's
+    outputs carry the GGUF's sha256, and the report shows it with the seed."""
+    [log] = inspect_eval(
+        goalguard(scenario="helpful-only", limit=1, max_steps=1, examples="false"),
+        model="llamacpp/smollm2", display="none", log_dir=str(tmp_path),
+        max_tokens=8, temperature=1.0, seed=3, max_connections=1,
+    )  # fmt: skip
+    assert log.status == "success", log.error
+    assert MODELS_KEY not in (log.eval.metadata or {})
+    gguf = resolve_gguf("smollm2")
+    digest = hashlib.sha256(gguf.read_bytes()).hexdigest()
+    facts = log_provenance(log.location)
+    assert facts["gguf_sha256"] == digest
+    assert facts["gguf"] == gguf.name
+    assert facts["llama_cpp_python"] == importlib.metadata.version("llama-cpp-python")
+    assert facts["seed"] == "3"
+    assert facts["spec_sha256"] == (log.eval.metadata or {})[SPEC_HASH_KEY]
+
+    data = build_report_data([log.location])
+    [group] = data.summary.groups
+    assert group.setup.provenance["gguf_sha256"] == [digest]
+    page = render_html(data, {})
+    assert digest in page and "GGUF sha256" in page and "sampling seed" in page
