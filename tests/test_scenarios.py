@@ -559,8 +559,11 @@ def test_user_scenario_folder_runs_from_the_command_line(tmp_path: Path) -> None
 @pytest.mark.model
 @pytest.mark.parametrize("name", BUILTINS)
 def test_embedded_model_runs_each_scenario(tmp_path: Path, name: str) -> None:
+    # The worked examples triple each system context's prefill; helpful-only keeps them.
+    examples = name == "helpful-only"
     [log] = inspect_eval(
-        goalguard(scenario=name, limit=1, max_steps=1), model="llamacpp/smollm2",
+        goalguard(scenario=name, limit=1, max_steps=1, examples=examples),
+        model="llamacpp/smollm2",
         max_tokens=48, display="none", log_dir=str(tmp_path), max_connections=1,
     )  # fmt: skip
     assert log.status == "success", log.error
