@@ -145,20 +145,9 @@ def goalguard(
         judge_logprobs: Score from the answer token's probability (one call, no votes).
         judge_args: Model args for the judge.
     """
-    loaded = load_scenario(
-        scenario,
-        variant=variant,
-        developer=developer,
-        probabilities=_parse_probabilities(p),
-        examples=_task_flag(examples, "examples"),
-    )
-    spec = loaded.spec
     count = paraphrase_runs(scenario, paraphrases)
-    questions = loaded.probe_questions(probe) if probe else None
-    samples = scenario_samples(loaded, limit, questions, tag_paraphrase=count > 0)
-    reworded_prompts = []
-    for k in range(1, count + 1):
-        reworded = load_scenario(
+    wordings = [
+        load_scenario(
             scenario,
             variant=variant,
             developer=developer,
@@ -166,8 +155,16 @@ def goalguard(
             examples=_task_flag(examples, "examples"),
             paraphrase=k,
         )
-        samples += scenario_samples(reworded, limit, questions, tag_paraphrase=True)
-        reworded_prompts.append(reworded.system_prompt)
+        for k in range(count + 1)
+    ]
+    loaded, spec = wordings[0], wordings[0].spec
+    questions = loaded.probe_questions(probe) if probe else None
+    samples = [
+        sample
+        for wording in wordings
+        for sample in scenario_samples(wording, limit, questions, tag_paraphrase=count > 0)
+    ]
+    reworded_prompts = [wording.system_prompt for wording in wordings[1:]]
     return Task(
         name=loaded.name if not variant else f"{loaded.name}_{variant}",
         dataset=MemoryDataset(samples, name=loaded.name),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -148,23 +149,26 @@ class Scenario:
 
     # -- rendering ------------------------------------------------------------------------
 
-    def block_names(self, path: str) -> set[str]:
-        """Names of the blocks a template defines, its parent templates' included."""
-        names: set[str] = set()
+    def _template_chain(self, path: str) -> Iterator[nodes.Template]:
+        """The parsed template at ``path``, then each template it extends, in turn."""
         seen: set[str] = set()
         current: str | None = path
         while current and current not in seen:
             seen.add(current)
             source, _, _ = self._env.loader.get_source(self._env, current)  # type: ignore[union-attr]
             tree = self._env.parse(source)
-            names |= {block.name for block in tree.find_all(nodes.Block)}
+            yield tree
             parent = next(tree.find_all(nodes.Extends), None)
             current = (
                 str(parent.template.value)
                 if parent and isinstance(parent.template, nodes.Const)
                 else None
             )
-        return names
+
+    def block_names(self, path: str) -> set[str]:
+        """Names of the blocks a template defines, its parent templates' included."""
+        chain = self._template_chain(path)
+        return {block.name for tree in chain for block in tree.find_all(nodes.Block)}
 
     def _template(self, path: str) -> jinja2.Template:
         if not self._blocks:
@@ -247,23 +251,13 @@ class Scenario:
 
     def _nested_blocks(self, path: str, names: set[str]) -> set[str]:
         """Blocks that sit inside the blocks ``names`` anywhere in ``path``'s chain."""
-        nested: set[str] = set()
-        seen: set[str] = set()
-        current: str | None = path
-        while current and current not in seen:
-            seen.add(current)
-            source, _, _ = self._env.loader.get_source(self._env, current)  # type: ignore[union-attr]
-            tree = self._env.parse(source)
-            for block in tree.find_all(nodes.Block):
-                if block.name in names:
-                    nested |= {inner.name for inner in block.find_all(nodes.Block)}
-            parent = next(tree.find_all(nodes.Extends), None)
-            current = (
-                str(parent.template.value)
-                if parent and isinstance(parent.template, nodes.Const)
-                else None
-            )
-        return nested
+        return {
+            inner.name
+            for tree in self._template_chain(path)
+            for block in tree.find_all(nodes.Block)
+            if block.name in names
+            for inner in block.find_all(nodes.Block)
+        }
 
     def context(
         self, condition: Condition | None = None, query: str | None = None
