@@ -2,6 +2,8 @@
 
 The test split is frozen: its sha256 is pinned here, in the commit that added it, before
 any heuristic rule was revised on the dev split. Changing test.jsonl fails this test.
+A second batch of lines (``"batch": 2``) was split and pinned the same way before any rule
+was revised again; the first batch's lines keep their bytes and their first digest.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from goalguard.classifiers.labels import AF_CRITERIA, LABELS
 from goalguard.classifiers.real_split import group_key
 
 REAL = Path(__file__).resolve().parent.parent / "src/goalguard/classifiers/data/real"
-FROZEN_TEST_SHA256 = "594f03811af9888e2ef7c7c3dbd52a40c30ab6f32e171b978cc6dfab18ec5a2f"
+FROZEN_TEST_SHA256 = "bba60def0ab5c7f2aabc62d009e669cee94b85416075624b7949754963bfa6ed"
+FIRST_BATCH_TEST_SHA256 = "594f03811af9888e2ef7c7c3dbd52a40c30ab6f32e171b978cc6dfab18ec5a2f"
 SOURCE_PREFIXES = ("https://",)
 REQUIRED = {"id", "source_url", "setting", "condition", "scenario", "query", "scratchpad"}
 REQUIRED |= {"output", "truncated", "labels", "criteria", "hard_negative", "justification"}
@@ -30,6 +33,13 @@ def _lines(split: str) -> list[dict]:
 def test_test_split_is_frozen() -> None:
     digest = hashlib.sha256((REAL / "test.jsonl").read_bytes()).hexdigest()
     assert digest == FROZEN_TEST_SHA256, "test.jsonl changed after it was frozen"
+
+
+def test_first_batch_of_the_test_split_is_unchanged() -> None:
+    lines = (REAL / "test.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    first = "".join(line for line in lines if "batch" not in json.loads(line))
+    assert len(first.splitlines()) == 92
+    assert hashlib.sha256(first.encode()).hexdigest() == FIRST_BATCH_TEST_SHA256
 
 
 @pytest.mark.parametrize("split", ["dev", "test"])

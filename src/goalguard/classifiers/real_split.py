@@ -11,6 +11,11 @@ and each goes to the split that most needs its kinds of items (AF-reasoning posi
 hard negatives, setup doubt, a visible output), aiming at half of each in test.
 
     python -m goalguard.classifiers.real_split RAW.jsonl [RAW.jsonl ...]
+
+Later batches are added with ``--extend BATCH RAW.jsonl ...``: a new line whose group is
+already in the set joins that group's side; new groups are split among themselves the same
+way. New lines carry ``"batch": BATCH``, and the lines already there keep their bytes, so the
+first frozen test lines still hash to their pinned digest.
 """
 
 from __future__ import annotations
@@ -51,20 +56,27 @@ def _shortfall(need: dict[str, int], have: dict[str, int], totals: dict[str, int
     return sum(need[k] * (totals[k] / 2 - have[k]) / max(totals[k], 1) for k in KINDS)
 
 
-def main(paths: list[str]) -> None:
+def _text_key(item: dict[str, Any]) -> tuple[str, str]:
+    # Several quoted excerpts can come from one publication: the text tells them apart.
+    return (item["source_url"], item["scratchpad"][:200] + item["output"][:200])
+
+
+def _read(paths: list[str], seen: set[tuple[str, str]]) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
-    seen: set[tuple[str, str]] = set()
     for path in paths:
         for line in Path(path).read_text(encoding="utf-8").splitlines():
             if not line.strip():
                 continue
             item = json.loads(line)
-            # Several quoted excerpts can come from one publication: the text tells them apart.
-            text_key = (item["source_url"], item["scratchpad"][:200] + item["output"][:200])
-            if text_key in seen:
+            if _text_key(item) in seen:
                 continue
-            seen.add(text_key)
+            seen.add(_text_key(item))
             items.append(item)
+    return items
+
+
+def _split(items: list[dict[str, Any]], fixed: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+    """Groups in ``fixed`` (group key -> split) go where they are; the rest are balanced."""
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for item in items:
         groups[group_key(item)].append(item)
@@ -76,17 +88,46 @@ def main(paths: list[str]) -> None:
         members = groups[key]
         need = {k: sum(kinds(i)[k] for i in members) for k in KINDS}
         wants = {n: _shortfall(need, counts[n], totals) for n in ("dev", "test")}
-        name = "test" if wants["test"] > wants["dev"] else "dev"
+        name = fixed.get(key) or ("test" if wants["test"] > wants["dev"] else "dev")
         split[name].extend(members)
         for k in KINDS:
             counts[name][k] += need[k]
+    for name in split:
+        print(name, counts[name])
+    return split
+
+
+def _write(name: str, lines: list[dict[str, Any]]) -> None:
+    lines.sort(key=lambda i: i["id"])
+    text = "".join(json.dumps(i, ensure_ascii=False) + "\n" for i in lines)
+    (OUT / f"{name}.jsonl").write_text(text, encoding="utf-8")
+    print(name, len(lines), hashlib.sha256(text.encode()).hexdigest())
+
+
+def main(paths: list[str]) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    for name, lines in split.items():
-        lines.sort(key=lambda i: i["id"])
-        text = "".join(json.dumps(i, ensure_ascii=False) + "\n" for i in lines)
-        (OUT / f"{name}.jsonl").write_text(text, encoding="utf-8")
-        print(name, counts[name], hashlib.sha256(text.encode()).hexdigest())
+    for name, lines in _split(_read(paths, set()), {}).items():
+        _write(name, lines)
+
+
+def extend(batch: int, paths: list[str]) -> None:
+    """Add a later batch of lines without moving or rewriting any line already split."""
+    old = {name: _read([str(OUT / f"{name}.jsonl")], set()) for name in ("dev", "test")}
+    seen = {_text_key(i) for lines in old.values() for i in lines}
+    fixed = {group_key(i): name for name, lines in old.items() for i in lines}
+    new = _read(paths, seen)
+    ids = {i["id"] for lines in old.values() for i in lines}
+    clash = sorted(i["id"] for i in new if i["id"] in ids)
+    if clash:
+        raise SystemExit(f"ids already in the set: {', '.join(clash)}")
+    for item in new:
+        item["batch"] = batch
+    for name, lines in _split(new, fixed).items():
+        _write(name, old[name] + lines)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    if sys.argv[1:2] == ["--extend"]:
+        extend(int(sys.argv[2]), sys.argv[3:])
+    else:
+        main(sys.argv[1:])
