@@ -27,6 +27,7 @@ from goalguard.analysis import (
 )
 from goalguard.analysis.stats import wilson
 from goalguard.analysis.summarize import DECIDED_COMPLIANCE, GROUP_KEYS
+from goalguard.classifiers.belief import LIE_LABEL
 from goalguard.classifiers.labels import LABELS
 from goalguard.provenance import group_provenance
 
@@ -41,6 +42,9 @@ label: ``refusal`` and ``partial`` by the compliance label; ``full`` split by
 ``af_reasoning = yes``."""
 
 TEXT_FIELDS = ("query", "scratchpad", "output", "probe_answer", "belief_answer")
+BROWSER_LABELS = (*LABELS, LIE_LABEL)
+"""Labels the transcript browser shows and filters by: every classifier's, and ``lie`` in
+belief-then-pressure runs."""
 DEFAULT_MAX_TRANSCRIPTS = 500
 SAMPLE_SEED = 0
 
@@ -161,13 +165,13 @@ def _transcript(row: Any, group: int) -> TranscriptRow:
         return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
 
     labels, explanations, quotes = {}, {}, {}
-    for label in LABELS:
-        value = getattr(row, label)
+    for label in BROWSER_LABELS:
+        value = getattr(row, label, None)
         if value is None or (isinstance(value, float) and pd.isna(value)):
             continue
         labels[label] = str(value)
-        explanations[label] = text(getattr(row, f"{label}_explanation"))
-        found = getattr(row, f"{label}_quotes")
+        explanations[label] = text(getattr(row, f"{label}_explanation", None))
+        found = getattr(row, f"{label}_quotes", None)
         quotes[label] = [str(q) for q in found if q] if isinstance(found, list) else []
     return TranscriptRow(
         sample_id=str(row.sample_id),

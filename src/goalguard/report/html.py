@@ -24,11 +24,17 @@ from goalguard.analysis import PairedGap, Proportion
 from goalguard.analysis.results import ConditionStats
 from goalguard.classifiers.labels import LABELS
 from goalguard.provenance import PROVENANCE_FIELDS
-from goalguard.report.data import BEHAVIOURS, TEXT_FIELDS, ReportData, ReportGroup, TranscriptRow
+from goalguard.report.data import (
+    BEHAVIOURS,
+    BROWSER_LABELS,
+    TEXT_FIELDS,
+    ReportData,
+    ReportGroup,
+    TranscriptRow,
+)
 from goalguard.report.plots import PLOTS, data_uri, group_title
 
 TEMPLATES = files("goalguard.report") / "templates"
-BROWSER_LABELS = tuple(LABELS)
 TEXT_TITLES = {
     "query": "query",
     "scratchpad": "scratchpad (hidden reasoning)",
