@@ -36,3 +36,16 @@ def test_every_task_argument_is_reachable_from_the_command_line() -> None:
     own_options = {"scenario", "limit", "judge"}  # the positional argument, --limit, --judge
     parameters = set(inspect.signature(goalguard).parameters)
     assert set(TASK_ARGS) == parameters - own_options
+
+
+@pytest.mark.parametrize(("extra", "warned"), [(["--seed", "3"], True), ([], False)])
+def test_a_fixed_seed_with_several_epochs_is_warned_about(extra: list[str], warned: bool) -> None:
+    from typer.testing import CliRunner
+
+    from goalguard.cli import app
+
+    args = ["sweep", "--models", "organism/faker", "--scenarios", "helpful-only", "--limit", "1"]
+    result = CliRunner().invoke(app, [*args, "--epochs", "2", "--dry-run", *extra])
+    assert result.exit_code == 0, result.output
+    assert "sweep plan:" in result.stdout
+    assert ("epochs are not independent draws" in result.stderr) is warned

@@ -19,6 +19,21 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def warn(message: str) -> None:
+    """Print a warning to stderr; the command goes on."""
+    typer.secho(f"warning: {message}", fg=typer.colors.YELLOW, err=True)
+
+
+def warn_seeded_epochs(epochs: int, seed: int | None) -> None:
+    """A fixed seed makes a seeded model (the embedded one among them) repeat itself."""
+    if seed is not None and epochs > 1:
+        warn(
+            f"--seed {seed} with --epochs {epochs}: a model that honours the seed gives every "
+            "epoch of a sample the same text, so the epochs are not independent draws. Drop "
+            "--seed to sample each epoch afresh."
+        )
+
+
 def parse_scalar(value: str) -> Any:
     """Read a command-line value: true/false, none, an int, a float, or else the string.
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from goalguard.cli._app import app, fail, parse_key_values
+from goalguard.cli._app import app, fail, parse_key_values, warn_seeded_epochs
 from goalguard.provenance import eval_provenance
 from goalguard.providers.llamacpp import GGUFError, resolve_gguf
 from goalguard.scenarios import ScenarioError
@@ -66,6 +66,7 @@ def run(
     except (ScenarioError, ValueError) as ex:  # ValueError: bad judge settings
         fail(str(ex))
 
+    warn_seeded_epochs(epochs, seed)
     generate: dict[str, Any] = {
         k: v
         for k, v in {"max_tokens": max_tokens, "temperature": temperature, "seed": seed}.items()

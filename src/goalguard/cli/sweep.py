@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from goalguard.cli._app import app, fail, parse_key_values
+from goalguard.cli._app import app, fail, parse_key_values, warn_seeded_epochs
 from goalguard.cli.run import TASK_ARGS
 
 DEFAULT_LOG_DIR = "logs/sweep"
@@ -116,6 +116,7 @@ def sweep(
     except (SweepError, ScenarioError, ValueError) as ex:  # ValueError: bad judge settings
         fail(str(ex))
 
+    warn_seeded_epochs(epochs, seed)
     if dry_run:
         plan = plan_sweep(names, refs, tasks, t_args, judge, epochs, max_tokens)
         typer.echo(format_plan(plan, log_dir))
