@@ -27,6 +27,7 @@ from goalguard.sweep import (
     SweepError,
     parse_scenarios,
     plan_sweep,
+    plan_task,
     prompt_token_counter,
     split_list,
     sweep_tasks,
@@ -293,3 +294,31 @@ def test_embedded_sweep_keeps_the_prefix_and_stays_within_its_plan(tmp_path: Pat
         if call[1] == previous[1]:
             # the system prompt came from the cache (its tokens, less the template's few)
             assert (call[2].input_tokens_cache_read or 0) >= 0.95 * call[3]
+
+
+def test_plan_counts_the_belief_call_and_its_judge_reads() -> None:
+    refs = parse_scenarios("honesty-conflict:beliefs,honesty-conflict")
+    tasks = sweep_tasks(refs, limit=3, judge="scriptedjudge/truth")
+    plan = plan_sweep(["organism/liar"], refs, tasks, {}, "scriptedjudge/truth", 1, 64)
+    beliefs, plain = plan.tasks
+    spec = tasks[0].metadata["goalguard_scenario"]  # type: ignore[index]
+    steps = spec["max_steps"] if spec["reasoning"] == "scratchpad" else 1
+    assert plain.max_calls == plain.samples * steps
+    assert beliefs.max_calls == beliefs.samples * (steps + 1)
+    assert beliefs.max_output_tokens == beliefs.max_calls * 64
+    assert beliefs.judge_calls == plain.judge_calls + 2 * beliefs.samples
+
+
+def test_plan_counts_each_sample_its_own_probe_question() -> None:
+    [ref] = parse_scenarios("helpful-only")
+    [task] = sweep_tasks([ref], limit=12, task_args={"probe": "realism"})
+    questions = [(s.metadata or {})["probe_text"] for s in task.dataset]
+    assert len(set(questions)) > 1
+
+    def questions_only(text: str) -> int:  # every other text counts 0 tokens
+        return len(text) if text in questions else 0
+
+    args = {"probe": "realism"}
+    counted = plan_task(ref, task, questions_only, args).max_input_tokens
+    baseline = plan_task(ref, task, lambda text: 0, args).max_input_tokens
+    assert counted - baseline == sum(len(q) for q in questions)

@@ -286,55 +286,63 @@ def plan_task(
 ) -> TaskPlan:
     """Estimate one task's cost from its rendered prompts.
 
-    ``input_tokens`` is every sample's first call. The maxima assume each sample takes all
-    ``max_steps`` replies of ``max_tokens`` tokens (each further step resends the
-    conversation so far), plus the probe's call when a probe is set.
+    ``input_tokens`` is every sample's first scenario call. The maxima assume each sample
+    takes all ``max_steps`` replies of ``max_tokens`` tokens (each further step resends the
+    conversation so far), plus the probe's call when a probe is set (with the sample's own
+    question of a question set) and the no-pressure belief call of a belief-then-pressure
+    scenario. ``judge_calls`` is a maximum too: a sample with no output skips the
+    compliance call, and the ``lie`` classifier asks the judge only for a reply (of two)
+    whose yes or no it cannot read.
     """
     spec = task.metadata["goalguard_scenario"] if task.metadata else {}
     reply_tokens = max_tokens or task.config.max_tokens or spec["max_tokens"]
     steps = int(task_args.get("max_steps") or spec["max_steps"])
     if spec.get("reasoning") != "scratchpad":
         steps = 1
-    probe_tokens = 0
-    if task_args.get("probe"):
-        probe_text = load_scenario(ref.scenario, variant=ref.variant).probe(task_args["probe"])
-        probe_tokens = count(probe_text) + MESSAGE_OVERHEAD_TOKENS
+    scenario = load_scenario(ref.scenario, variant=ref.variant)
+    task_probe = scenario.probe(task_args["probe"]) if task_args.get("probe") else None
+    belief_system = scenario.belief_system_prompt
     next_turn = count(NEXT_TURN) + MESSAGE_OVERHEAD_TOKENS
     reply = reply_tokens + MESSAGE_OVERHEAD_TOKENS
 
-    system_counts: dict[str, int] = {}  # the system prompt is shared: count it once
-    first = maximum = 0
+    counted: dict[str, int] = {}  # system prompts and probe questions repeat: count each once
+
+    def tokens(text: str) -> int:
+        if text not in counted:
+            counted[text] = count(text)
+        return counted[text] + MESSAGE_OVERHEAD_TOKENS
+
+    first = maximum = calls = 0
     queries, conditions = set(), set()
     for sample in task.dataset:
         messages = sample.input if isinstance(sample.input, list) else []
-        prompt = 0
-        for message in messages:
-            if message.role == "system":
-                if message.text not in system_counts:
-                    system_counts[message.text] = count(message.text)
-                prompt += system_counts[message.text] + MESSAGE_OVERHEAD_TOKENS
-            else:
-                prompt += count(message.text) + MESSAGE_OVERHEAD_TOKENS
+        metadata = sample.metadata or {}
+        prompt = sum(tokens(m.text) for m in messages)
         first += prompt
         # step k resends the prompt and k earlier replies, each followed by a NEXT turn
         maximum += sum(prompt + k * (reply + next_turn) for k in range(steps))
-        if probe_tokens:
-            maximum += prompt + steps * reply + (steps - 1) * next_turn + probe_tokens
-        metadata = sample.metadata or {}
+        calls += steps
+        probe = metadata.get("probe_text") or task_probe
+        if probe:
+            maximum += prompt + steps * reply + (steps - 1) * next_turn + tokens(probe)
+            calls += 1
+        if belief_system and metadata.get("belief_question"):
+            maximum += tokens(belief_system) + tokens(metadata["belief_question"])
+            calls += 1
         queries.add(metadata.get("query_id"))
         conditions.add(metadata.get("condition"))
     samples = len(task.dataset)
-    calls = steps + (1 if probe_tokens else 0)
     return TaskPlan(
         ref=ref,
         queries=len(queries),
         conditions=len(conditions),
         samples=samples,
-        max_calls=samples * calls,
+        max_calls=calls,
         input_tokens=first,
         max_input_tokens=maximum,
-        max_output_tokens=samples * calls * reply_tokens,
-        judge_calls=samples * judge_calls_per_sample(judge, task_args),
+        max_output_tokens=calls * reply_tokens,
+        judge_calls=samples * judge_calls_per_sample(judge, task_args)
+        + (2 * samples if judge and belief_system else 0),
     )
 
 
@@ -365,7 +373,7 @@ def plan_sweep(
 def format_plan(plan: SweepPlan, log_dir: str) -> str:
     """The plan as a table: one row per run, then the totals and how tokens were counted."""
     header = ("model", "scenario", "queries", "cond.", "samples", "calls<=", "input tok.",
-              "input tok.<=", "output tok.<=", "judge calls")  # fmt: skip
+              "input tok.<=", "output tok.<=", "judge calls<=")  # fmt: skip
     rows: list[tuple[str | int, ...]] = []
     for model in plan.models:
         for t in plan.tasks:
@@ -394,7 +402,8 @@ def format_plan(plan: SweepPlan, log_dir: str) -> str:
         f"Tokens counted with {plan.token_counter}, plus {MESSAGE_OVERHEAD_TOKENS} per message "
         "for the chat template; other tokenizers differ.",
         "'input tok.' is every sample's first call; '<=' columns assume every sample takes all "
-        "its scratchpad steps at max_tokens each (and the probe, if set).",
+        "its scratchpad steps at max_tokens each (and the probe and belief calls, if set); "
+        "a sample with no output skips the compliance judge call.",
         "No model was called.",
     ]
     return "\n".join(text)
