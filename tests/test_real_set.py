@@ -2,8 +2,9 @@
 
 The test split is frozen: its sha256 is pinned here, in the commit that added it, before
 any heuristic rule was revised on the dev split. Changing test.jsonl fails this test.
-A second batch of lines (``"batch": 2``) was split and pinned the same way before any rule
-was revised again; the first batch's lines keep their bytes and their first digest.
+Later batches of lines (``"batch": 2``, ``3``) were split and pinned the same way before
+they were classified (no rule has been revised since the first batch's test run); the first
+batch's lines keep their bytes and their first digest.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from goalguard.classifiers.labels import AF_CRITERIA, LABELS
 from goalguard.classifiers.real_split import group_key
 
 REAL = Path(__file__).resolve().parent.parent / "src/goalguard/classifiers/data/real"
-FROZEN_TEST_SHA256 = "bba60def0ab5c7f2aabc62d009e669cee94b85416075624b7949754963bfa6ed"
+FROZEN_TEST_SHA256 = "1e70363aa497284be14e996f215acab535fd7d699807d8b0bf2e32609f1ec863"
 FIRST_BATCH_TEST_SHA256 = "594f03811af9888e2ef7c7c3dbd52a40c30ab6f32e171b978cc6dfab18ec5a2f"
 SOURCE_PREFIXES = ("https://",)
 REQUIRED = {"id", "source_url", "setting", "condition", "scenario", "query", "scratchpad"}
