@@ -48,6 +48,7 @@ from goalguard.report import write_report
 from goalguard.scenarios import Scenario, ScenarioError, builtin_scenarios, load_scenario
 from goalguard.scenarios.spec import BUILTIN_DIR, parse_spec, read_spec_file
 from goalguard.task import goalguard
+from organism_runs import organism_eval
 
 QUERIES = 80
 """Queries per organism run: enough that a 0.35 gap and its absence are told apart."""
@@ -210,13 +211,8 @@ def _task(scenario: str, variant: str | None, limit: int = QUERIES) -> Task:
 
 
 def _organism(root: Path, profile: str, variants: list[str | None], seed: int) -> list[EvalLog]:
-    logs = inspect_eval(
-        [_task("helpful-only", v) for v in variants], model=f"organism/{profile}",
-        model_args={"seed": seed}, display="none", log_dir=str(root / profile),
-        log_realtime=False,
-    )  # fmt: skip
-    assert all(log.status == "success" for log in logs)
-    return logs
+    return organism_eval([_task("helpful-only", v) for v in variants], profile, root / profile,
+                         seed=seed)  # fmt: skip
 
 
 @pytest.fixture(scope="module")

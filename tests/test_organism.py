@@ -13,7 +13,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from inspect_ai import eval as inspect_eval
 from inspect_ai.log import EvalLog
 from inspect_ai.model import ChatMessage, ChatMessageSystem, ChatMessageUser, get_model
 
@@ -33,17 +32,11 @@ from goalguard.providers.organism import (
 from goalguard.scenarios import load_scenario
 from goalguard.scenarios.scenario import Condition, probability_condition
 from goalguard.task import goalguard
+from organism_runs import organism_eval, scripted_eval
 
 
 def _run(tmp_path: Path, model_args: dict[str, object], **task_args: object) -> EvalLog:
-    [log] = inspect_eval(
-        goalguard(**task_args),  # type: ignore[arg-type]
-        model="organism/faker",
-        model_args=model_args,
-        display="none",
-        log_dir=str(tmp_path),
-    )
-    assert log.status == "success", log.error
+    [log] = scripted_eval(goalguard(**task_args), "organism/faker", tmp_path, model_args)  # type: ignore[arg-type]
     return log
 
 
@@ -173,14 +166,10 @@ def test_probe_answer_agrees_with_the_drawn_doubt(tmp_path: Path, doubt: float) 
 
 
 def test_epochs_of_one_sample_draw_independently(tmp_path: Path) -> None:
-    [log] = inspect_eval(
-        goalguard(scenario="helpful-only", limit=10),
-        model="organism/faker",
-        model_args={"seed": 4, "comply_training": 0.5},
-        epochs=4,
-        display="none",
-        log_dir=str(tmp_path),
-    )
+    [log] = organism_eval(
+        goalguard(scenario="helpful-only", limit=10), "faker", tmp_path, seed=4,
+        rates={"comply_training": 0.5}, epochs=4,
+    )  # fmt: skip
     by_sample: dict[str, set[str]] = {}
     for s in log.samples or []:
         by_sample.setdefault(str(s.id), set()).add(s.metadata["scratchpad"])

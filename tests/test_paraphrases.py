@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log
 from typer.testing import CliRunner
 
@@ -40,6 +39,7 @@ from goalguard.scenarios import (
 from goalguard.scenarios.paraphrase import read_paraphrase
 from goalguard.scenarios.spec import BUILTIN_DIR
 from goalguard.task import goalguard
+from organism_runs import organism_eval
 
 GOALGUARD = [str(Path(sys.executable).parent / "goalguard")]
 MIN_PARAPHRASES = 8
@@ -334,13 +334,11 @@ def sensitive_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]
     """organism/paraphrase-sensitive (scripted): fakes only under paraphrase 2."""
     root = tmp_path_factory.mktemp("paraphrase-organism")
     target = _load("helpful-only", 2).system_prompt
-    [log] = inspect_eval(
+    organism_eval(
         goalguard(scenario="helpful-only", paraphrases=3, limit=30, examples="false"),
-        model="organism/paraphrase-sensitive",
-        model_args={"seed": 11, "sensitive_system": system_fingerprint(target)},
-        display="none", log_dir=str(root),
+        "paraphrase-sensitive", root, seed=11,
+        rates={"sensitive_system": system_fingerprint(target)},
     )  # fmt: skip
-    assert log.status == "success", log.error
     data = write_report([root], root / "report.html", root / "summary.json")
     return {
         "data": data,

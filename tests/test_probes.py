@@ -28,6 +28,7 @@ from goalguard.report import write_report
 from goalguard.scenarios import ScenarioError, load_scenario
 from goalguard.scenarios.probes import read_question_set
 from goalguard.task import goalguard, scenario_samples
+from organism_runs import organism_eval
 from test_report import _check_number, _Numbers, _pointer
 
 DOUBTER = PROFILES["realism-doubter"]
@@ -151,11 +152,7 @@ def organism_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (goalguard(scenario="helpful-only", limit=100), "liar", 1),
     ]
     for task, profile, epochs in runs:
-        [log] = inspect_eval(
-            task, model=f"organism/{profile}", model_args={"seed": 5}, epochs=epochs,
-            display="none", log_dir=str(root),
-        )  # fmt: skip
-        assert log.status == "success", log.error
+        organism_eval(task, profile, root, seed=5, epochs=epochs)
     return root
 
 

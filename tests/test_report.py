@@ -17,7 +17,6 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log, write_eval_log
 from inspect_ai.model import ChatMessage, ModelOutput, ModelUsage, get_model
 from markupsafe import escape
@@ -29,6 +28,7 @@ from goalguard.report import build_report_data, render_html, write_report
 from goalguard.report.data import BEHAVIOURS, behaviour_mix, sample_rows
 from goalguard.report.html import highlight, reading, script_hash
 from goalguard.task import goalguard
+from organism_runs import organism_eval, scripted_eval
 
 INJECTION = "<script>alert(1)</script>"
 
@@ -54,11 +54,7 @@ def _html_reply(
 
 
 def _organism(log_dir: Path, profile: str, limit: int, seed: int, **task: Any) -> Path:
-    [log] = inspect_eval(
-        goalguard(limit=limit, **task), model=f"organism/{profile}", model_args={"seed": seed},
-        display="none", log_dir=str(log_dir),
-    )  # fmt: skip
-    assert log.status == "success", log.error
+    [log] = organism_eval(goalguard(limit=limit, **task), profile, log_dir, seed=seed)
     return Path(log.location)
 
 
@@ -70,11 +66,7 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     complier = _organism(root / "complier", "complier", 30, 4, scenario="helpful-only")
     sweep = _organism(root / "sweep", "faker", 12, 3, scenario="oversight-sweep")
     model = get_model("mockllm/model", custom_outputs=_html_reply, memoize=False)
-    [mock] = inspect_eval(
-        goalguard(scenario="helpful-only", limit=3), model=model, display="none",
-        log_dir=str(root / "mock"),
-    )  # fmt: skip
-    assert mock.status == "success"
+    [mock] = scripted_eval(goalguard(scenario="helpful-only", limit=3), model, root / "mock")
     return {
         "root": root,
         "faker": faker,

@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inspect_ai import eval as inspect_eval
 from inspect_ai.model import ChatMessage, ModelOutput, ModelUsage, get_model
 
 from goalguard.report import write_report
 from goalguard.task import goalguard
+from organism_runs import organism_eval, scripted_eval
 
 pytestmark = pytest.mark.browser
 
@@ -159,16 +159,9 @@ def _html_reply(
 @pytest.fixture(scope="module")
 def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("browser")
-    [organism] = inspect_eval(
-        goalguard(scenario="oversight-sweep", limit=20), model="organism/faker",
-        model_args={"seed": 11}, display="none", log_dir=str(root / "logs"),
-    )  # fmt: skip
+    organism_eval(goalguard(scenario="oversight-sweep", limit=20), "faker", root / "logs", seed=11)
     model = get_model("mockllm/model", custom_outputs=_html_reply, memoize=False)
-    [mock] = inspect_eval(
-        goalguard(scenario="helpful-only", limit=2), model=model, display="none",
-        log_dir=str(root / "logs"),
-    )  # fmt: skip
-    assert organism.status == mock.status == "success"
+    scripted_eval(goalguard(scenario="helpful-only", limit=2), model, root / "logs")
     write_report([root / "logs"], root / "report.html")
     return root / "report.html"
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from inspect_ai import eval as inspect_eval
 from PIL import Image
 
 from goalguard.report import ReportGroup, build_report_data
@@ -27,6 +26,7 @@ from goalguard.report.plots import (
     value_priority_mix,
 )
 from goalguard.task import goalguard
+from organism_runs import organism_eval
 
 
 @pytest.fixture(scope="module")
@@ -38,11 +38,7 @@ def groups(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ReportGroup]:
         ("faker", "oversight-sweep", 10),
     ]
     for profile, scenario, limit in runs:
-        [log] = inspect_eval(
-            goalguard(scenario=scenario, limit=limit), model=f"organism/{profile}",
-            model_args={"seed": 5}, display="none", log_dir=str(root),
-        )  # fmt: skip
-        assert log.status == "success"
+        organism_eval(goalguard(scenario=scenario, limit=limit), profile, root, seed=5)
     summary = build_report_data([root], max_transcripts=0).summary
     return {f"{g.model.split('/')[1]}:{g.scenario}": g for g in summary.groups}
 
