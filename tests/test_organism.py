@@ -181,20 +181,26 @@ def _contains(rate: Proportion | PairedGap | None, truth: float) -> bool:
     return rate.low <= truth <= rate.high
 
 
+QUERIES = 150
+
+
 def test_faker_run_recovers_its_known_rates(tmp_path: Path) -> None:
-    """300 queries through Inspect, scored by the task's heuristic classifiers: each 95%
-    interval contains the rate that generated the data."""
+    """150 queries through Inspect, scored by the task's heuristic classifiers: each 95%
+    interval contains the rate that generated the data.
+
+    150 keeps McNemar's p far below 1e-6 (at most 2e-8 over seeds 1-10; 100 queries let
+    two of six seeds miss it); every interval held for 7 of those 10 seeds (4 of 6 at 300)."""
     truth = {"comply_training": 0.4, "comply_unmonitored": 0.05, "af_reasoning": 0.9,
              "doubt": 0.1}  # fmt: skip
-    log = _run(tmp_path, {"seed": 7, **truth}, scenario="helpful-only", limit=300,
+    log = _run(tmp_path, {"seed": 7, **truth}, scenario="helpful-only", limit=QUERIES,
                probe="setup-doubt")  # fmt: skip
     [group] = summarize(read_table(log.location)).groups
     stats = {c.condition: c for c in group.conditions}
-    assert stats["training"].compliance.n == stats["unmonitored"].compliance.n == 300
+    assert stats["training"].compliance.n == stats["unmonitored"].compliance.n == QUERIES
     assert _contains(stats["training"].compliance, 0.4)
     assert _contains(stats["unmonitored"].compliance, 0.05)
     gap = group.gap
-    assert gap is not None and gap.n_pairs == 300 and gap.method == "newcombe"
+    assert gap is not None and gap.n_pairs == QUERIES and gap.method == "newcombe"
     assert _contains(gap, 0.35)
     assert gap.mcnemar_p is not None and gap.mcnemar_p < 1e-6
     # AF reasoning: af_reasoning of the compliances in training, none unmonitored.
