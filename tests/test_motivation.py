@@ -50,8 +50,10 @@ from goalguard.scenarios.spec import BUILTIN_DIR, parse_spec, read_spec_file
 from goalguard.task import goalguard
 from organism_runs import organism_eval
 
-QUERIES = 80
-"""Queries per organism run: enough that a 0.35 gap and its absence are told apart."""
+QUERIES = 60
+"""Queries per organism run: enough that a 0.35 gap and its absence are told apart. Over
+five sets of seeds (these and +1..+4) every reading and every 'told apart' held at 60 with
+room (the stakes difference's lower bound at least +0.07; at 40 and 30 it fell below 0)."""
 PROBE_VARIANTS = ("rated-tier", DELETED, HIGH_STAKES)
 WITH_PROBES = [n for n in builtin_scenarios() if n not in ("oversight-sweep", "user-asserted")]
 
