@@ -16,6 +16,7 @@ from inspect_ai import eval as inspect_eval
 from inspect_ai.log import EvalLog
 from inspect_ai.model import ChatMessage, Model, ModelOutput, ModelUsage, get_model
 
+from goalguard.classifiers import SCORERS, ScenarioContext
 from goalguard.task import goalguard
 
 FAST = dict(
@@ -26,6 +27,14 @@ FAST = dict(
     max_connections=300,
 )
 """Eval options for scripted models: what a run computes is unchanged, only how fast."""
+
+
+def scored_by(task: Task, *labels: str) -> Task:
+    """``task`` scored by the heuristic scorers of ``labels`` only (a recovery test that reads
+    one label need not pay for all seven)."""
+    context = ScenarioContext.from_spec((task.metadata or {})["goalguard_scenario"])
+    task.scorer = [SCORERS[label](context=context.as_dict()) for label in labels]
+    return task
 
 
 def scripted_eval(

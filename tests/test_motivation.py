@@ -33,7 +33,6 @@ from goalguard.analysis.guarding import (
 )
 from goalguard.analysis.results import GapDifference, PairedGap
 from goalguard.analysis.stats import gap_difference
-from goalguard.classifiers import SCORERS, ScenarioContext
 from goalguard.cli import app
 from goalguard.providers.organism import (
     HIGH_STAKES as ORGANISM_HIGH_STAKES,
@@ -48,7 +47,7 @@ from goalguard.report import write_report
 from goalguard.scenarios import Scenario, ScenarioError, builtin_scenarios, load_scenario
 from goalguard.scenarios.spec import BUILTIN_DIR, parse_spec, read_spec_file
 from goalguard.task import goalguard
-from organism_runs import organism_eval
+from organism_runs import organism_eval, scored_by
 
 QUERIES = 60
 """Queries per organism run: enough that a 0.35 gap and its absence are told apart. Over
@@ -207,9 +206,7 @@ def test_goal_guarding_rule(
 
 def _task(scenario: str, variant: str | None, limit: int = QUERIES) -> Task:
     task = goalguard(scenario=scenario, variant=variant, limit=limit, examples=False)
-    context = ScenarioContext.from_spec((task.metadata or {})["goalguard_scenario"])
-    task.scorer = [SCORERS["compliance"](context=context.as_dict())]
-    return task
+    return scored_by(task, "compliance")
 
 
 def _organism(root: Path, profile: str, variants: list[str | None], seed: int) -> list[EvalLog]:
