@@ -32,7 +32,7 @@ from goalguard.providers.organism import (
 from goalguard.scenarios import load_scenario
 from goalguard.scenarios.scenario import Condition, probability_condition
 from goalguard.task import goalguard
-from organism_runs import organism_eval, scripted_eval
+from organism_runs import organism_eval, scored_by, scripted_eval
 
 
 def _run(tmp_path: Path, model_args: dict[str, object], **task_args: object) -> EvalLog:
@@ -192,8 +192,11 @@ def test_faker_run_recovers_its_known_rates(tmp_path: Path) -> None:
     two of six seeds miss it); every interval held for 7 of those 10 seeds (4 of 6 at 300)."""
     truth = {"comply_training": 0.4, "comply_unmonitored": 0.05, "af_reasoning": 0.9,
              "doubt": 0.1}  # fmt: skip
-    log = _run(tmp_path, {"seed": 7, **truth}, scenario="helpful-only", limit=QUERIES,
-               probe="setup-doubt")  # fmt: skip
+    task = goalguard(scenario="helpful-only", limit=QUERIES, probe="setup-doubt")
+    labels = ("compliance", "af_reasoning", "setup_doubt")  # the labels checked below
+    [log] = scripted_eval(
+        scored_by(task, *labels), "organism/faker", tmp_path, {"seed": 7, **truth}
+    )
     [group] = summarize(read_table(log.location)).groups
     stats = {c.condition: c for c in group.conditions}
     assert stats["training"].compliance.n == stats["unmonitored"].compliance.n == QUERIES

@@ -27,7 +27,7 @@ from goalguard.report import write_report
 from goalguard.scenarios import ScenarioError, load_scenario
 from goalguard.scenarios.probes import read_question_set
 from goalguard.task import goalguard, scenario_samples
-from organism_runs import organism_eval
+from organism_runs import organism_eval, scored_by
 from test_report import _check_number, _Numbers, _pointer
 
 DOUBTER = PROFILES["realism-doubter"]
@@ -147,14 +147,16 @@ helpful-only's interval stayed at least 0.27 below animal-welfare's."""
 @pytest.fixture(scope="module")
 def organism_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """realism-doubter on helpful-only and animal-welfare; liar on the honesty set (4 epochs)
-    and on helpful-only. All scripted (organism), no inference."""
+    and on helpful-only. All scripted (organism), no inference; the realism and helpful-only
+    runs are scored for the labels the tests read (compliance, setup doubt)."""
     root = tmp_path_factory.mktemp("probe_logs")
-    realism = [goalguard(scenario=name, probe="realism", limit=limit)
-               for name, limit in REALISM_QUERIES.items()]  # fmt: skip
+    realism = [scored_by(goalguard(scenario=name, probe="realism", limit=limit), "compliance",
+                         "setup_doubt") for name, limit in REALISM_QUERIES.items()]  # fmt: skip
     organism_eval(realism, "realism-doubter", root, seed=5)
     organism_eval(goalguard(scenario="honesty-conflict", variant="beliefs"), "liar", root, seed=5,
                   epochs=4)  # fmt: skip
-    organism_eval(goalguard(scenario="helpful-only", limit=100), "liar", root, seed=5)
+    harmlessness = scored_by(goalguard(scenario="helpful-only", limit=100), "compliance")
+    organism_eval(harmlessness, "liar", root, seed=5)
     return root
 
 
