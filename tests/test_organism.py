@@ -36,7 +36,9 @@ from organism_runs import organism_eval, scored_by, scripted_eval
 
 
 def _run(tmp_path: Path, model_args: dict[str, object], **task_args: object) -> EvalLog:
-    [log] = scripted_eval(goalguard(**task_args), "organism/faker", tmp_path, model_args)  # type: ignore[arg-type]
+    """A faker run, unscored: the tests that use it read the transcripts' metadata only."""
+    task = scored_by(goalguard(**task_args))  # type: ignore[arg-type]
+    [log] = scripted_eval(task, "organism/faker", tmp_path, model_args)
     return log
 
 
@@ -167,7 +169,7 @@ def test_probe_answer_agrees_with_the_drawn_doubt(tmp_path: Path, doubt: float) 
 
 def test_epochs_of_one_sample_draw_independently(tmp_path: Path) -> None:
     [log] = organism_eval(
-        goalguard(scenario="helpful-only", limit=10), "faker", tmp_path, seed=4,
+        scored_by(goalguard(scenario="helpful-only", limit=10)), "faker", tmp_path, seed=4,
         rates={"comply_training": 0.5}, epochs=4,
     )  # fmt: skip
     by_sample: dict[str, set[str]] = {}
