@@ -30,8 +30,8 @@ FAST = dict(
 
 
 def scored_by(task: Task, *labels: str) -> Task:
-    """``task`` scored by the heuristic scorers of ``labels`` only (a recovery test that reads
-    one label need not pay for all seven)."""
+    """``task`` scored by the heuristic scorers of ``labels`` only, or unscored with none (a
+    test that reads one label, or only metadata, need not pay for all seven)."""
     context = ScenarioContext.from_spec((task.metadata or {})["goalguard_scenario"])
     task.scorer = [SCORERS[label](context=context.as_dict()) for label in labels]
     return task
