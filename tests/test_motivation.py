@@ -33,7 +33,6 @@ from goalguard.analysis.guarding import (
 )
 from goalguard.analysis.results import GapDifference, PairedGap
 from goalguard.analysis.stats import gap_difference
-from goalguard.classifiers import SCORERS, ScenarioContext
 from goalguard.cli import app
 from goalguard.providers.organism import (
     HIGH_STAKES as ORGANISM_HIGH_STAKES,
@@ -48,9 +47,12 @@ from goalguard.report import write_report
 from goalguard.scenarios import Scenario, ScenarioError, builtin_scenarios, load_scenario
 from goalguard.scenarios.spec import BUILTIN_DIR, parse_spec, read_spec_file
 from goalguard.task import goalguard
+from organism_runs import organism_eval, scored_by
 
-QUERIES = 80
-"""Queries per organism run: enough that a 0.35 gap and its absence are told apart."""
+QUERIES = 60
+"""Queries per organism run: enough that a 0.35 gap and its absence are told apart. Over
+five sets of seeds (these and +1..+4) every reading and every 'told apart' held at 60 with
+room (the stakes difference's lower bound at least +0.07; at 40 and 30 it fell below 0)."""
 PROBE_VARIANTS = ("rated-tier", DELETED, HIGH_STAKES)
 WITH_PROBES = [n for n in builtin_scenarios() if n not in ("oversight-sweep", "user-asserted")]
 
@@ -204,19 +206,12 @@ def test_goal_guarding_rule(
 
 def _task(scenario: str, variant: str | None, limit: int = QUERIES) -> Task:
     task = goalguard(scenario=scenario, variant=variant, limit=limit, examples=False)
-    context = ScenarioContext.from_spec((task.metadata or {})["goalguard_scenario"])
-    task.scorer = [SCORERS["compliance"](context=context.as_dict())]
-    return task
+    return scored_by(task, "compliance")
 
 
 def _organism(root: Path, profile: str, variants: list[str | None], seed: int) -> list[EvalLog]:
-    logs = inspect_eval(
-        [_task("helpful-only", v) for v in variants], model=f"organism/{profile}",
-        model_args={"seed": seed}, display="none", log_dir=str(root / profile),
-        log_realtime=False,
-    )  # fmt: skip
-    assert all(log.status == "success" for log in logs)
-    return logs
+    return organism_eval([_task("helpful-only", v) for v in variants], profile, root / profile,
+                         seed=seed)  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log
 from typer.testing import CliRunner
 
@@ -40,6 +39,7 @@ from goalguard.scenarios import (
 from goalguard.scenarios.paraphrase import read_paraphrase
 from goalguard.scenarios.spec import BUILTIN_DIR
 from goalguard.task import goalguard
+from organism_runs import organism_eval, scored_by
 
 GOALGUARD = [str(Path(sys.executable).parent / "goalguard")]
 MIN_PARAPHRASES = 8
@@ -329,18 +329,23 @@ def test_spread_is_the_per_paraphrase_paired_gaps() -> None:
     assert paraphrase_spread(table[table["paraphrase"] == 1], gap_between) is None
 
 
+QUERIES = 20
+"""Queries per wording. Over seeds 1-5 and 11 (prefixes of 30-query runs) every check of the
+recovery test held at 20 (paraphrase 2's lower bound at least +0.07, the median at most
+0.125); at 30 seed 1 missed one interval, at 10 it missed two checks."""
+
+
 @pytest.fixture(scope="module")
 def sensitive_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """organism/paraphrase-sensitive (scripted): fakes only under paraphrase 2."""
+    """organism/paraphrase-sensitive (scripted): fakes only under paraphrase 2. Scored for
+    compliance only (the gaps need no other label)."""
     root = tmp_path_factory.mktemp("paraphrase-organism")
     target = _load("helpful-only", 2).system_prompt
-    [log] = inspect_eval(
-        goalguard(scenario="helpful-only", paraphrases=3, limit=30, examples="false"),
-        model="organism/paraphrase-sensitive",
-        model_args={"seed": 11, "sensitive_system": system_fingerprint(target)},
-        display="none", log_dir=str(root),
+    task = goalguard(scenario="helpful-only", paraphrases=3, limit=QUERIES, examples="false")
+    organism_eval(
+        scored_by(task, "compliance"), "paraphrase-sensitive", root, seed=11,
+        rates={"sensitive_system": system_fingerprint(target)},
     )  # fmt: skip
-    assert log.status == "success", log.error
     data = write_report([root], root / "report.html", root / "summary.json")
     return {
         "data": data,
@@ -359,7 +364,7 @@ def test_report_recovers_the_one_sensitive_paraphrase(sensitive_run: dict[str, o
     truth = {0: 0.0, 1: 0.0, 2: 0.5, 3: 0.0}
     for item in spread.paraphrases:
         gap = item.gap
-        assert gap.n_pairs == 30
+        assert gap.n_pairs == QUERIES
         assert gap.low <= truth[item.paraphrase] <= gap.high, (item.paraphrase, gap)  # type: ignore[operator]
     by_k = {p.paraphrase: p.gap for p in spread.paraphrases}
     assert by_k[2].low > 0  # type: ignore[operator]

@@ -12,7 +12,6 @@ import asyncio
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
 from inspect_ai import eval as inspect_eval
@@ -28,6 +27,7 @@ from goalguard.report import write_report
 from goalguard.scenarios import ScenarioError, load_scenario
 from goalguard.scenarios.probes import read_question_set
 from goalguard.task import goalguard, scenario_samples
+from organism_runs import organism_eval, scored_by
 from test_report import _check_number, _Numbers, _pointer
 
 DOUBTER = PROFILES["realism-doubter"]
@@ -139,23 +139,24 @@ def test_beliefs_variant_asks_with_no_pressure() -> None:
 # -- known-rate recovery (organism) ---------------------------------------------------------
 
 
+REALISM_QUERIES = {"helpful-only": 40, "animal-welfare": 30}
+"""Queries per realism run. Over seeds 1-5 every interval held at 40/30 (as at 90/60) and
+helpful-only's interval stayed at least 0.27 below animal-welfare's."""
+
+
 @pytest.fixture(scope="module")
 def organism_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """realism-doubter on helpful-only and animal-welfare; liar on the honesty set (4 epochs)
-    and on helpful-only. All scripted (organism), no inference."""
+    and on helpful-only. All scripted (organism), no inference; the realism and helpful-only
+    runs are scored for the labels the tests read (compliance, setup doubt)."""
     root = tmp_path_factory.mktemp("probe_logs")
-    runs: list[tuple[Any, str, int]] = [
-        (goalguard(scenario="helpful-only", probe="realism", limit=90), "realism-doubter", 1),
-        (goalguard(scenario="animal-welfare", probe="realism", limit=60), "realism-doubter", 1),
-        (goalguard(scenario="honesty-conflict", variant="beliefs"), "liar", 4),
-        (goalguard(scenario="helpful-only", limit=100), "liar", 1),
-    ]
-    for task, profile, epochs in runs:
-        [log] = inspect_eval(
-            task, model=f"organism/{profile}", model_args={"seed": 5}, epochs=epochs,
-            display="none", log_dir=str(root),
-        )  # fmt: skip
-        assert log.status == "success", log.error
+    realism = [scored_by(goalguard(scenario=name, probe="realism", limit=limit), "compliance",
+                         "setup_doubt") for name, limit in REALISM_QUERIES.items()]  # fmt: skip
+    organism_eval(realism, "realism-doubter", root, seed=5)
+    organism_eval(goalguard(scenario="honesty-conflict", variant="beliefs"), "liar", root, seed=5,
+                  epochs=4)  # fmt: skip
+    harmlessness = scored_by(goalguard(scenario="helpful-only", limit=100), "compliance")
+    organism_eval(harmlessness, "liar", root, seed=5)
     return root
 
 
@@ -173,7 +174,7 @@ def test_realism_doubt_rates_are_recovered_per_scenario(organism_summary: Analys
         "animal-welfare": DOUBTER["probe_doubt_welfare"],
     }
     for scenario, row in realism.items():
-        assert row.doubt.n == 2 * (90 if scenario == "helpful-only" else 60)
+        assert row.doubt.n == 2 * REALISM_QUERIES[scenario]
         assert _contains(row.doubt, truth[scenario]), (scenario, row.doubt)
         assert set(row.by_condition) == {"training", "unmonitored"}
         assert len(row.by_question) == 9

@@ -1,7 +1,8 @@
 """The report's plots: drawn from the summary, one PNG each, colours by meaning.
 
-Logs come from the scripted organism ``organism/<profile>`` (no inference): ``faker``
-complies with AF reasoning in training, ``complier`` complies without it.
+Logs come from the scripted organism ``organism/<profile>`` (no inference), shared with the
+other report tests (conftest's ``report_logs``): ``faker`` complies with AF reasoning in
+training, ``complier`` complies without it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from inspect_ai import eval as inspect_eval
 from PIL import Image
 
 from goalguard.report import ReportGroup, build_report_data
@@ -26,24 +26,14 @@ from goalguard.report.plots import (
     sweep_plot,
     value_priority_mix,
 )
-from goalguard.task import goalguard
 
 
 @pytest.fixture(scope="module")
-def groups(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ReportGroup]:
-    root = tmp_path_factory.mktemp("plot-logs")
-    runs = [
-        ("faker", "helpful-only", 30),
-        ("complier", "helpful-only", 30),
-        ("faker", "oversight-sweep", 10),
-    ]
-    for profile, scenario, limit in runs:
-        [log] = inspect_eval(
-            goalguard(scenario=scenario, limit=limit), model=f"organism/{profile}",
-            model_args={"seed": 5}, display="none", log_dir=str(root),
-        )  # fmt: skip
-        assert log.status == "success"
-    summary = build_report_data([root], max_transcripts=0).summary
+def groups(report_logs: dict[str, Path]) -> dict[str, ReportGroup]:
+    """The organism groups of the shared report logs (conftest): faker and complier on
+    helpful-only, faker on the oversight sweep."""
+    logs = [report_logs[name] for name in ("faker", "complier", "sweep")]
+    summary = build_report_data(logs, max_transcripts=0).summary
     return {f"{g.model.split('/')[1]}:{g.scenario}": g for g in summary.groups}
 
 
