@@ -177,6 +177,7 @@ def load_model(
                 model_path=str(path),
                 n_ctx=n_ctx,
                 n_threads=threads,
+                n_threads_batch=threads,  # prompt processing too (llama.cpp: all cores)
                 n_gpu_layers=n_gpu_layers,
                 n_batch=n_batch,
                 verbose=verbose,
