@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 import goalguard.sweep as sweep_module
 from goalguard.cli import app
+from goalguard.providers.llamacpp import DEFAULT_N_BATCH
 from goalguard.scenarios import load_scenario
 from goalguard.sweep import (
     MESSAGE_OVERHEAD_TOKENS,
@@ -252,10 +253,13 @@ def test_a_finished_sweep_is_skipped_and_changed_options_are_explained(tmp_path:
 def test_embedded_sweep_keeps_the_prefix_and_stays_within_its_plan(tmp_path: Path) -> None:
     """Two scenarios on the embedded model: each call after a scenario's first reuses that
     scenario's system prompt from the KV cache (samples run in order, scenarios one at a
-    time), and the real token counts stay within the dry run's estimates."""
+    time), and the real token counts stay within the dry run's estimates. Without the
+    worked examples (a third of the prefill; the embedded runs in test_scenarios keep them
+    for helpful-only)."""
     args = ["--models", "llamacpp/smollm2", "--scenarios", "helpful-only,animal-welfare",
-            "--limit", "1", "--max-tokens", "8", "-T", "max_steps=2", "--temperature", "0",
-            "--log-dir", str(tmp_path), "--display", "none", "--no-report"]  # fmt: skip
+            "--limit", "1", "--max-tokens", "8", "-T", "max_steps=2", "-T", "examples=false",
+            "--temperature", "0", "--log-dir", str(tmp_path), "--display", "none",
+            "--no-report"]  # fmt: skip
     planned = _invoke(*args, "--dry-run")
     assert planned.exit_code == 0, planned.output
     rows = {line.split()[1]: line.split() for line in planned.output.splitlines()
@@ -291,5 +295,6 @@ def test_embedded_sweep_keeps_the_prefix_and_stays_within_its_plan(tmp_path: Pat
     assert tasks == sorted(tasks, key=tasks.index)  # one scenario, then the other
     for previous, call in zip(calls, calls[1:], strict=False):
         if call[1] == previous[1]:
-            # the system prompt came from the cache (its tokens, less the template's few)
-            assert (call[2].input_tokens_cache_read or 0) >= 0.95 * call[3]
+            # the system prompt came from the cache: all of it but the last partial chunk
+            # of n_batch tokens (the cache is reused in whole chunks)
+            assert (call[2].input_tokens_cache_read or 0) >= call[3] - DEFAULT_N_BATCH > 0
