@@ -192,13 +192,13 @@ DRIVER = textwrap.dedent(
 
 
 def test_resume_after_a_hard_kill_repeats_no_finished_sample(tmp_path: Path) -> None:
-    """Two organism runs of 30 samples each; the sweep is SIGKILLed at its 35th model call,
+    """Two organism runs of 16 samples each; the sweep is SIGKILLed at its 19th model call,
     then the same command runs again."""
     driver = tmp_path / "driver.py"
     driver.write_text(DRIVER)
     log_dir = tmp_path / "logs"
     args = ["sweep", "--models", "organism/faker,organism/doubter", "--scenarios", "helpful-only",
-            "--limit", "15", "--max-connections", "1", "--log-dir", str(log_dir),
+            "--limit", "8", "--max-connections", "1", "--log-dir", str(log_dir),
             "--display", "none"]  # fmt: skip
     env = {**os.environ, "NO_COLOR": "1"}
 
@@ -206,7 +206,7 @@ def test_resume_after_a_hard_kill_repeats_no_finished_sample(tmp_path: Path) -> 
         command = [sys.executable, str(driver), str(calls), str(kill_after), *args]
         return subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
 
-    first = attempt(tmp_path / "calls1", 35)
+    first = attempt(tmp_path / "calls1", 19)
     assert first.returncode == -9, first.stderr[-2000:]  # killed mid-way
     assert "started" in [log.status for log in _logs(log_dir)]  # left unfinished
 
@@ -218,7 +218,7 @@ def test_resume_after_a_hard_kill_repeats_no_finished_sample(tmp_path: Path) -> 
     assert sorted(log.status for log in logs) == ["success", "success"]
     assert sorted(log.eval.model for log in logs) == ["organism/doubter", "organism/faker"]
     scenario = load_scenario("helpful-only")
-    expected = {f"{q.id}:{c.name}" for q in scenario.queries()[:15] for c in scenario.conditions()}
+    expected = {f"{q.id}:{c.name}" for q in scenario.queries()[:8] for c in scenario.conditions()}
     for log in logs:
         keys = Counter((s.id, s.epoch) for s in read_eval_log_sample_summaries(log.location))
         assert set(keys) == {(sample_id, 1) for sample_id in expected}
