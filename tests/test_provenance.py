@@ -52,9 +52,10 @@ def test_task_records_version_and_hashes_after_overrides() -> None:
 
 def test_inspect_eval_log_carries_the_model_facts(tmp_path: Path) -> None:
     """Started by Inspect directly (no eval metadata from goalguard): the embedded model's
-    outputs carry the GGUF's sha256, and the report shows it with the seed."""
+    outputs carry the GGUF's sha256, and the report shows it with the seed. (user-asserted:
+    the shortest system context, so the shortest prefill.)"""
     [log] = inspect_eval(
-        goalguard(scenario="helpful-only", limit=1, max_steps=1, examples="false"),
+        goalguard(scenario="user-asserted", limit=1, max_steps=1, examples="false"),
         model="llamacpp/smollm2", display="none", log_dir=str(tmp_path),
         max_tokens=8, temperature=1.0, seed=3, max_connections=1,
     )  # fmt: skip

@@ -22,13 +22,15 @@ from goalguard.providers.llamacpp import (
     resolve_gguf,
 )
 
+# A system context of about 200 tokens (three whole prompt chunks of 64): long enough for
+# the prefix cache to matter, short enough to keep each prefill cheap.
 SYSTEM = ChatMessageSystem(
-    content="You are a concise assistant for a public library. " * 40
+    content="You are a concise assistant for a public library. " * 20
     + "Answer in one short sentence."
 )
 
 LONG_SYSTEM = ChatMessageSystem(
-    content="You help visitors of a small public library find books and opening hours. " * 60
+    content="You help visitors of a small public library find books and opening hours. " * 20
     + "Answer in one short sentence."
 )
 
@@ -36,7 +38,7 @@ LONG_SYSTEM = ChatMessageSystem(
 def _generate(
     model_name: str, question: str, system: ChatMessageSystem = SYSTEM, **kwargs: object
 ) -> ModelOutput:
-    config = GenerateConfig(max_tokens=24, temperature=0.0)
+    config = GenerateConfig(max_tokens=8, temperature=0.0)
     model = get_model(model_name, config=config, memoize=False, **kwargs)  # type: ignore[arg-type]
     return asyncio.run(model.generate([system, ChatMessageUser(content=question)]))
 
@@ -48,7 +50,7 @@ def test_generates_text_and_reports_usage() -> None:
     assert usage is not None
     assert usage.output_tokens > 0
     prompt_tokens = usage.input_tokens + (usage.input_tokens_cache_read or 0)
-    assert prompt_tokens > 400  # the long system context was actually sent
+    assert prompt_tokens > 200  # the long system context was actually sent
     assert usage.total_tokens == prompt_tokens + usage.output_tokens
 
 
@@ -88,7 +90,7 @@ def test_prefix_cache_can_be_switched_off() -> None:
     evaluated = loaded.prompt_eval_count() - before
     assert output.usage is not None
     assert output.usage.input_tokens_cache_read == 0
-    assert evaluated > 400
+    assert evaluated > 200  # the whole prompt, the shared system context included
 
 
 def test_a_mistyped_flag_is_an_error_not_true() -> None:

@@ -18,8 +18,10 @@ from pathlib import Path
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log
 from inspect_ai.model import ChatMessage, ModelOutput, ModelUsage, get_model
+from typer.testing import CliRunner, Result
 
 from goalguard.analysis.summary import summarize_log
+from goalguard.cli import app
 from goalguard.protocol.solver import NEXT_TURN
 from goalguard.provenance import stable_hash
 from goalguard.providers.llamacpp import resolve_gguf
@@ -35,8 +37,10 @@ def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_embedded_run_produces_paired_log(tmp_path: Path) -> None:
+    """The installed command in its own process, on the embedded model (a few tokens a
+    reply: the plumbing is under test, not the text)."""
     result = _run_cli(
-        "run", "helpful-only", "--limit", "2", "--max-tokens", "48", "-T", "max_steps=2",
+        "run", "helpful-only", "--limit", "2", "--max-tokens", "8", "-T", "max_steps=2",
         "-T", "examples=false", "--seed", "5", "--display", "none", "--log-dir", str(tmp_path),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
@@ -114,21 +118,27 @@ def test_scripted_model_that_complies_only_in_training(tmp_path: Path) -> None:
     assert all(s.metadata["parse_status"] == "ok" for s in training)
 
 
+def _invoke(*args: str) -> Result:
+    """The command in this process (its own process is tested above)."""
+    return CliRunner().invoke(app, list(args), env={"NO_COLOR": "1"})
+
+
 def test_run_fails_clearly_on_a_missing_model(tmp_path: Path) -> None:
-    result = _run_cli(
+    result = _invoke(
         "run", "helpful-only", "--limit", "1", "--model", f"llamacpp/{tmp_path}/absent.gguf",
         "--display", "none", "--log-dir", str(tmp_path),
     )  # fmt: skip
-    assert result.returncode != 0
+    assert result.exit_code == 2
     assert "absent.gguf" in result.stderr
+    assert not list(tmp_path.glob("*.eval"))  # failed before Inspect started
 
 
 def test_run_rejects_unknown_scenario_and_task_arg() -> None:
-    result = _run_cli("run", "no-such-scenario", "--limit", "1")
-    assert result.returncode == 2
+    result = _invoke("run", "no-such-scenario", "--limit", "1")
+    assert result.exit_code == 2
     assert "Unknown scenario 'no-such-scenario'" in result.stderr
-    result = _run_cli("run", "helpful-only", "-T", "colour=blue")
-    assert result.returncode == 2
+    result = _invoke("run", "helpful-only", "-T", "colour=blue")
+    assert result.exit_code == 2
     assert "unknown -T colour" in result.stderr
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 from inspect_ai import eval as inspect_eval
+from inspect_ai.log import EvalLog
 from inspect_ai.model import ChatMessage, ModelOutput, ModelUsage, get_model
 from typer.testing import CliRunner
 
@@ -548,25 +549,37 @@ def test_cli_lists_and_shows_scenarios() -> None:
 def test_user_scenario_folder_runs_from_the_command_line(tmp_path: Path) -> None:
     folder = _write_scenario(tmp_path / "mine")
     result = _run_cli(
-        "run", str(folder), "--limit", "1", "--max-tokens", "32", "-T", "max_steps=1",
-        "--display", "none", "--log-dir", str(tmp_path / "logs"),
+        "run", str(folder), "--limit", "1", "--max-tokens", "8", "-T", "max_steps=1",
+        "-T", "examples=false", "--display", "none", "--log-dir", str(tmp_path / "logs"),
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "training" in result.output and "unmonitored" in result.output
     assert len(list((tmp_path / "logs").glob("*.eval"))) == 1
 
 
+@pytest.fixture(scope="module")
+def embedded_logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, EvalLog]:
+    """Every built-in scenario run once on the embedded model: one eval over eight tasks (the
+    model loads once), one query, one step, a few tokens per reply (the plumbing is under
+    test, not the text). The worked examples triple each system context's prefill;
+    helpful-only keeps them."""
+    tasks = [
+        goalguard(scenario=name, limit=1, max_steps=1, examples=name == "helpful-only")
+        for name in BUILTINS
+    ]
+    logs = inspect_eval(
+        tasks, model="llamacpp/smollm2", max_tokens=8, display="none", max_connections=1,
+        max_tasks=1, log_dir=str(tmp_path_factory.mktemp("embedded")),
+    )  # fmt: skip
+    return {log.eval.task_args["scenario"]: log for log in logs}
+
+
 @pytest.mark.model
 @pytest.mark.parametrize("name", BUILTINS)
-def test_embedded_model_runs_each_scenario(tmp_path: Path, name: str) -> None:
-    # The worked examples triple each system context's prefill; helpful-only keeps them.
-    examples = name == "helpful-only"
-    [log] = inspect_eval(
-        goalguard(scenario=name, limit=1, max_steps=1, examples=examples),
-        model="llamacpp/smollm2",
-        max_tokens=48, display="none", log_dir=str(tmp_path), max_connections=1,
-    )  # fmt: skip
+def test_embedded_model_runs_each_scenario(embedded_logs: dict[str, EvalLog], name: str) -> None:
+    log = embedded_logs[name]
     assert log.status == "success", log.error
+    assert log.eval.model == "llamacpp/smollm2"
     samples = log.samples or []
     assert len(samples) == len(load_scenario(name).conditions())
     assert len({s.metadata["query_id"] for s in samples}) == 1

@@ -4,7 +4,6 @@ SmolLM2 GGUF, reached through Inspect's ``openai-api`` provider (the path to vLL
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -16,10 +15,11 @@ from pathlib import Path
 
 import pytest
 from inspect_ai.log import list_eval_logs, read_eval_log
+from typer.testing import CliRunner
 
+from goalguard.cli import app
 from goalguard.providers.llamacpp import resolve_gguf
 
-GOALGUARD = str(Path(sys.executable).parent / "goalguard")
 STARTUP_SECONDS = 90
 SERVED_NAME = "smollm2"
 
@@ -69,14 +69,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.mark.model
 def test_run_against_the_served_model(server: str, tmp_path: Path) -> None:
-    env = {**os.environ, "NO_COLOR": "1", "LOCAL_BASE_URL": server, "LOCAL_API_KEY": "unused"}
-    result = subprocess.run(
-        [GOALGUARD, "run", "helpful-only", "--limit", "2", "--model",
-         f"openai-api/local/{SERVED_NAME}", "--max-tokens", "32", "-T", "max_steps=2",
-         "--temperature", "0", "--log-dir", str(tmp_path), "--display", "none"],
-        capture_output=True, text=True, timeout=300, env=env,
+    """`goalguard run` in this process (the command line's own process is tested in
+    test_run.py), without the worked examples and with a few tokens a reply: the path to a
+    served model is under test, not the text."""
+    env = {"NO_COLOR": "1", "LOCAL_BASE_URL": server, "LOCAL_API_KEY": "unused"}
+    result = CliRunner().invoke(
+        app,
+        ["run", "helpful-only", "--limit", "2", "--model", f"openai-api/local/{SERVED_NAME}",
+         "--max-tokens", "8", "-T", "max_steps=2", "-T", "examples=false", "--temperature", "0",
+         "--log-dir", str(tmp_path), "--display", "none"],
+        env=env,
     )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert result.exit_code == 0, result.output[-4000:]
     (info,) = list_eval_logs(str(tmp_path))
     log = read_eval_log(info.name)
     assert log.status == "success"
@@ -90,8 +94,8 @@ def test_run_against_the_served_model(server: str, tmp_path: Path) -> None:
         calls = [e for e in sample.events if e.event == "model"]
         assert calls and all(e.error is None for e in calls)
         # the server's own token counts (so Inspect never falls back to tiktoken)
-        assert all(e.output.usage and e.output.usage.output_tokens <= 32 for e in calls)
+        assert all(e.output.usage and e.output.usage.output_tokens <= 8 for e in calls)
         assert all(e.output.usage and e.output.usage.input_tokens > 100 for e in calls)
     assert len(pairs) == 2
     assert all(c == Counter(training=1, unmonitored=1) for c in pairs.values())
-    assert "compliance gap" in result.stdout
+    assert "compliance gap" in result.output

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 import goalguard.sweep as sweep_module
 from goalguard.cli import app
+from goalguard.providers.llamacpp import DEFAULT_N_BATCH
 from goalguard.scenarios import load_scenario
 from goalguard.sweep import (
     MESSAGE_OVERHEAD_TOKENS,
@@ -192,13 +193,13 @@ DRIVER = textwrap.dedent(
 
 
 def test_resume_after_a_hard_kill_repeats_no_finished_sample(tmp_path: Path) -> None:
-    """Two organism runs of 30 samples each; the sweep is SIGKILLed at its 35th model call,
+    """Two organism runs of 16 samples each; the sweep is SIGKILLed at its 19th model call,
     then the same command runs again."""
     driver = tmp_path / "driver.py"
     driver.write_text(DRIVER)
     log_dir = tmp_path / "logs"
     args = ["sweep", "--models", "organism/faker,organism/doubter", "--scenarios", "helpful-only",
-            "--limit", "15", "--max-connections", "1", "--log-dir", str(log_dir),
+            "--limit", "8", "--max-connections", "1", "--log-dir", str(log_dir),
             "--display", "none"]  # fmt: skip
     env = {**os.environ, "NO_COLOR": "1"}
 
@@ -206,7 +207,7 @@ def test_resume_after_a_hard_kill_repeats_no_finished_sample(tmp_path: Path) -> 
         command = [sys.executable, str(driver), str(calls), str(kill_after), *args]
         return subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
 
-    first = attempt(tmp_path / "calls1", 35)
+    first = attempt(tmp_path / "calls1", 19)
     assert first.returncode == -9, first.stderr[-2000:]  # killed mid-way
     assert "started" in [log.status for log in _logs(log_dir)]  # left unfinished
 
@@ -218,7 +219,7 @@ def test_resume_after_a_hard_kill_repeats_no_finished_sample(tmp_path: Path) -> 
     assert sorted(log.status for log in logs) == ["success", "success"]
     assert sorted(log.eval.model for log in logs) == ["organism/doubter", "organism/faker"]
     scenario = load_scenario("helpful-only")
-    expected = {f"{q.id}:{c.name}" for q in scenario.queries()[:15] for c in scenario.conditions()}
+    expected = {f"{q.id}:{c.name}" for q in scenario.queries()[:8] for c in scenario.conditions()}
     for log in logs:
         keys = Counter((s.id, s.epoch) for s in read_eval_log_sample_summaries(log.location))
         assert set(keys) == {(sample_id, 1) for sample_id in expected}
@@ -253,10 +254,13 @@ def test_a_finished_sweep_is_skipped_and_changed_options_are_explained(tmp_path:
 def test_embedded_sweep_keeps_the_prefix_and_stays_within_its_plan(tmp_path: Path) -> None:
     """Two scenarios on the embedded model: each call after a scenario's first reuses that
     scenario's system prompt from the KV cache (samples run in order, scenarios one at a
-    time), and the real token counts stay within the dry run's estimates."""
+    time), and the real token counts stay within the dry run's estimates. Without the
+    worked examples (a third of the prefill; the embedded runs in test_scenarios keep them
+    for helpful-only)."""
     args = ["--models", "llamacpp/smollm2", "--scenarios", "helpful-only,animal-welfare",
-            "--limit", "1", "--max-tokens", "8", "-T", "max_steps=2", "--temperature", "0",
-            "--log-dir", str(tmp_path), "--display", "none", "--no-report"]  # fmt: skip
+            "--limit", "1", "--max-tokens", "8", "-T", "max_steps=2", "-T", "examples=false",
+            "--temperature", "0", "--log-dir", str(tmp_path), "--display", "none",
+            "--no-report"]  # fmt: skip
     planned = _invoke(*args, "--dry-run")
     assert planned.exit_code == 0, planned.output
     rows = {line.split()[1]: line.split() for line in planned.output.splitlines()
@@ -292,8 +296,9 @@ def test_embedded_sweep_keeps_the_prefix_and_stays_within_its_plan(tmp_path: Pat
     assert tasks == sorted(tasks, key=tasks.index)  # one scenario, then the other
     for previous, call in zip(calls, calls[1:], strict=False):
         if call[1] == previous[1]:
-            # the system prompt came from the cache (its tokens, less the template's few)
-            assert (call[2].input_tokens_cache_read or 0) >= 0.95 * call[3]
+            # the system prompt came from the cache: all of it but the last partial chunk
+            # of n_batch tokens (the cache is reused in whole chunks)
+            assert (call[2].input_tokens_cache_read or 0) >= call[3] - DEFAULT_N_BATCH > 0
 
 
 def test_plan_counts_the_belief_call_and_its_judge_reads() -> None:
