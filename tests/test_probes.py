@@ -234,6 +234,9 @@ def test_report_shows_realism_and_honesty_in_html_and_json(
     assert data.summary.honesty[0].reading in page
     beliefs = [t for t in data.transcripts if t.texts.get("belief_answer")]
     assert beliefs and "belief, asked with no pressure" in page
+    # the browser shows the lie label of those samples and filters by it
+    assert all(t.labels.get("lie") in ("yes", "no", "unclear") for t in beliefs)
+    assert 'data-filter="lie"' in page
 
 
 # -- the embedded model, end to end ----------------------------------------------------------

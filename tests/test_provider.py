@@ -192,3 +192,11 @@ def test_prompt_longer_than_context_names_the_sizes() -> None:
 def test_unknown_model_arg_is_rejected() -> None:
     with pytest.raises(ValueError, match="n_ctxx"):
         get_model("llamacpp/smollm2", memoize=False, n_ctxx=100)
+
+
+def test_thread_count_bounds_prompt_processing_too() -> None:
+    """``-M n_threads`` sets both llama.cpp thread pools (prompt processing defaults to every
+    core otherwise)."""
+    loaded = load_model(resolve_gguf("smollm2"), n_ctx=512, n_threads=1)
+    assert loaded.llm.context_params.n_threads == 1
+    assert loaded.llm.context_params.n_threads_batch == 1
