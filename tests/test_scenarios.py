@@ -602,3 +602,22 @@ def test_docs_example_is_a_valid_scenario(tmp_path: Path) -> None:
     for variant in scenario.spec.variants:
         load_scenario(folder, variant=variant)
     assert scenario.queries()
+
+
+def test_an_edited_template_is_rendered_afresh(tmp_path: Path) -> None:
+    """Templates are parsed and compiled once per process; an edit must still show."""
+    docs = (Path(__file__).parents[1] / "docs" / "scenarios.md").read_text()
+    blocks = re.findall(r"^```\w* title=(\S+)\n(.*?)^```", docs, flags=re.M | re.S)
+    folder = tmp_path / "my_scenario"
+    for name, text in blocks:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(textwrap.dedent(text))
+    before = load_scenario(folder).system_prompt
+    system = folder / "system.j2"
+    edited = system.read_text().replace(
+        "{% endblock %}", "A sentence added after the first load.\n{% endblock %}"
+    )
+    system.write_text(edited)
+    after = load_scenario(folder).system_prompt
+    assert "A sentence added after the first load." in after
+    assert "A sentence added after the first load." not in before

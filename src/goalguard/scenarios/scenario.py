@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from jinja2 import nodes
+from jinja2.bccache import Bucket, BytecodeCache
 
 from goalguard.datasets import Query, QuerySetError, load_queries
 from goalguard.scenarios.paraphrase import (
@@ -37,6 +38,41 @@ from goalguard.scenarios.spec import (
 
 SHARED_DIR = BUILTIN_DIR / "_shared"
 TIER_POLICY_BLOCK = "data_policy"
+_ENV_OPTIONS: dict[str, Any] = {
+    "undefined": jinja2.StrictUndefined,
+    "keep_trailing_newline": False,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "autoescape": False,
+}
+
+
+class _SharedBytecode(BytecodeCache):
+    """Compiled templates shared by every scenario's environment, keyed by name and file
+    and checked against the source, so a scenario loaded again is not compiled again."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._store.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _SharedBytecode()
+_PARSER = jinja2.Environment(**_ENV_OPTIONS)
+
+
+@lru_cache(maxsize=1024)
+def _parse(source: str) -> nodes.Template:
+    """A template's syntax tree (read, never changed, by the block walks)."""
+    return _PARSER.parse(source)
+
+
 """The system block that words the tiers and which of them are trained on."""
 PROBES_DIR = "probes"
 
@@ -123,11 +159,8 @@ class Scenario:
                     jinja2.FileSystemLoader([str(folder), str(BUILTIN_DIR)]),
                 ]
             ),
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=False,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            autoescape=False,
+            bytecode_cache=_BYTECODE,
+            **_ENV_OPTIONS,
         )
         self._check_templates()
         self._system_path = self._paraphrase_layer()
@@ -156,7 +189,7 @@ class Scenario:
         while current and current not in seen:
             seen.add(current)
             source, _, _ = self._env.loader.get_source(self._env, current)  # type: ignore[union-attr]
-            tree = self._env.parse(source)
+            tree = _parse(source)
             yield tree
             parent = next(tree.find_all(nodes.Extends), None)
             current = (
@@ -236,7 +269,7 @@ class Scenario:
             f"{{% block {name} %}}{text}{{% endblock %}}" for name, text in blocks.items()
         )
         try:
-            replaced = self._env.parse(self._layers[layer])
+            replaced = _parse(self._layers[layer])
         except jinja2.TemplateSyntaxError as ex:
             raise ScenarioError(f"{path}: field 'blocks': line {ex.lineno}: {ex.message}") from None
         # A block nested in a replaced block must survive, or a variant replacing it is lost.
