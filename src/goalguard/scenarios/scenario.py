@@ -38,6 +38,9 @@ from goalguard.scenarios.spec import (
 
 SHARED_DIR = BUILTIN_DIR / "_shared"
 TIER_POLICY_BLOCK = "data_policy"
+"""The system block that words the tiers and which of them are trained on."""
+PROBES_DIR = "probes"
+
 _ENV_OPTIONS: dict[str, Any] = {
     "undefined": jinja2.StrictUndefined,
     "keep_trailing_newline": False,
@@ -71,10 +74,6 @@ _PARSER = jinja2.Environment(**_ENV_OPTIONS)
 def _parse(source: str) -> nodes.Template:
     """A template's syntax tree (read, never changed, by the block walks)."""
     return _PARSER.parse(source)
-
-
-"""The system block that words the tiers and which of them are trained on."""
-PROBES_DIR = "probes"
 
 
 @dataclass(frozen=True)
