@@ -2,7 +2,7 @@
 
 The test split is frozen: its sha256 is pinned here, in the commit that added it, before
 any heuristic rule was revised on the dev split. Changing test.jsonl fails this test.
-Later batches of lines (``"batch": 2``, ``3``) were split and pinned the same way before
+Later batches of lines (``"batch": 2``, ``3``, ``4``) were split and pinned the same way before
 they were classified (no rule has been revised since the first batch's test run); the first
 batch's lines keep their bytes and their first digest.
 """
@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from goalguard.classifiers import real_split
 from goalguard.classifiers.labels import AF_CRITERIA, LABELS
 from goalguard.classifiers.real_split import group_key
 
 REAL = Path(__file__).resolve().parent.parent / "src/goalguard/classifiers/data/real"
-FROZEN_TEST_SHA256 = "1e70363aa497284be14e996f215acab535fd7d699807d8b0bf2e32609f1ec863"
+FROZEN_TEST_SHA256 = "b84b030b2aaee8a535cd2260ce832a0a859bc38d46de231a81f216cc242b8d43"
 FIRST_BATCH_TEST_SHA256 = "594f03811af9888e2ef7c7c3dbd52a40c30ab6f32e171b978cc6dfab18ec5a2f"
 SOURCE_PREFIXES = ("https://",)
 REQUIRED = {"id", "source_url", "setting", "condition", "scenario", "query", "scratchpad"}
@@ -72,3 +73,45 @@ def test_split_by_page_and_setting() -> None:
     assert len(urls) == len(set(urls)), "one published transcript is in the set twice"
 
     assert not {group_key(x) for x in dev} & {group_key(x) for x in test}
+
+
+def _line(n: int, query: str, af: str = "no") -> dict:
+    criteria = {name: af == "yes" for name in AF_CRITERIA}
+    return {
+        "id": f"t-{n}", "source_url": "https://example.org/", "setting": f"s{n}",
+        "condition": "train", "scenario": "helpful-only", "query": query,
+        "scratchpad": f"scratchpad {n}", "output": "", "truncated": False,
+        "labels": {"af_reasoning": af, "setup_doubt": "no", "compliance": "unclear"},
+        "criteria": criteria, "hard_negative": af == "no", "justification": {},
+    }  # fmt: skip
+
+
+def test_split_tool_extends_without_moving_lines_and_refuses_to_resplit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(real_split, "OUT", tmp_path)
+    raw = tmp_path / "raw.jsonl"
+    raw.write_text("".join(json.dumps(_line(n, f"q{n}", "yes" if n % 2 else "no")) + "\n"
+                           for n in range(8)))  # fmt: skip
+    real_split.main([str(raw)])
+    before = {name: (tmp_path / f"{name}.jsonl").read_text() for name in ("dev", "test")}
+    assert all(before.values())
+
+    with pytest.raises(SystemExit, match="frozen"):
+        real_split.main([str(raw)])
+    assert {name: (tmp_path / f"{name}.jsonl").read_text() for name in before} == before
+
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(json.dumps(_line(20, "q20")) + "\n" + json.dumps(_line(21, "q21")) + "\n")
+    real_split.main(["--extend", "5", str(batch)])
+    after = {name: (tmp_path / f"{name}.jsonl").read_text() for name in before}
+    for name in before:
+        old = [line for line in after[name].splitlines(keepends=True) if '"batch"' not in line]
+        assert "".join(old) == before[name]
+    added = [json.loads(line) for text in after.values() for line in text.splitlines()]
+    assert sorted(i["id"] for i in added if i.get("batch") == 5) == ["t-20", "t-21"]
+
+    clash = _line(20, "q22") | {"scratchpad": "another scratchpad"}
+    batch.write_text(json.dumps(clash) + "\n")
+    with pytest.raises(SystemExit, match="t-20"):
+        real_split.main(["--extend", "6", str(batch)])

@@ -20,10 +20,10 @@ first frozen test lines still hash to their pinned digest.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import re
-import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -104,7 +104,12 @@ def _write(name: str, lines: list[dict[str, Any]]) -> None:
     print(name, len(lines), hashlib.sha256(text.encode()).hexdigest())
 
 
-def main(paths: list[str]) -> None:
+def split_once(paths: list[str]) -> None:
+    """Write dev and test from raw files; refuses once a split exists (it is frozen)."""
+    if (OUT / "test.jsonl").exists():
+        raise SystemExit(
+            f"{OUT / 'test.jsonl'} exists and is frozen; add new lines with --extend BATCH"
+        )
     OUT.mkdir(parents=True, exist_ok=True)
     for name, lines in _split(_read(paths, set()), {}).items():
         _write(name, lines)
@@ -126,8 +131,21 @@ def extend(batch: int, paths: list[str]) -> None:
         _write(name, old[name] + lines)
 
 
-if __name__ == "__main__":
-    if sys.argv[1:2] == ["--extend"]:
-        extend(int(sys.argv[2]), sys.argv[3:])
+def main(argv: list[str] | None = None) -> None:
+    """Command line: split raw files once, or ``--extend BATCH`` the frozen split."""
+    parser = argparse.ArgumentParser(
+        prog="python -m goalguard.classifiers.real_split",
+        description="Split hand-labelled real transcripts into dev and test (once), "
+        "or add a later batch without moving any line already split.",
+    )
+    parser.add_argument("raw", nargs="+", help="JSONL files of labelled lines")
+    parser.add_argument("--extend", type=int, metavar="BATCH", help="add the lines as batch BATCH")
+    args = parser.parse_args(argv)
+    if args.extend is None:
+        split_once(args.raw)
     else:
-        main(sys.argv[1:])
+        extend(args.extend, args.raw)
+
+
+if __name__ == "__main__":
+    main()
