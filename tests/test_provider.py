@@ -162,9 +162,10 @@ def test_alternating_system_contexts_each_find_their_saved_prefix() -> None:
     assert no_slots_library.completion == cold_library.completion
 
 
-def test_negative_prefix_slots_are_rejected() -> None:
-    with pytest.raises(ValueError, match="prefix_slots must be 0 or more"):
-        get_model("llamacpp/smollm2", memoize=False, prefix_slots=-1)
+@pytest.mark.parametrize("slots", [-1, "two"])
+def test_prefix_slots_must_be_a_count(slots: object) -> None:
+    with pytest.raises(ValueError, match="prefix_slots must be a whole number, 0 or more"):
+        get_model("llamacpp/smollm2", memoize=False, prefix_slots=slots)  # type: ignore[arg-type]
 
 
 def test_stop_sequences_and_max_tokens_are_honoured() -> None:

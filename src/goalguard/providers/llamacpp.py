@@ -145,9 +145,12 @@ class LoadedModel:
         what a cold call computes, and a seeded sample does not depend on earlier calls.
         The last chunk is always evaluated, for the logits of the last prompt token.
         """
-        cached = list(self.llm.input_ids[: min(self.aligned, self.llm.n_tokens)])
         chunk = int(self.llm.n_batch)
-        return _common_prefix(cached, tokens, len(tokens) - 1) // chunk * chunk
+        return _common_prefix(self._aligned_tokens(), tokens, len(tokens) - 1) // chunk * chunk
+
+    def _aligned_tokens(self) -> list[int]:
+        # Whole-chunk prompt tokens that really are in llama.cpp's cache now.
+        return list(self.llm.input_ids[: min(self.aligned, self.llm.n_tokens)])
 
     def reuse_prefix(self, tokens: list[int], slots: int = DEFAULT_PREFIX_SLOTS) -> int:
         """Make the cache hold the longest whole-chunk prefix of ``tokens`` on hand; return it.
@@ -161,10 +164,9 @@ class LoadedModel:
         live = self.cached_prefix_length(tokens)
         best = max(self.saved, key=lambda s: s.reusable(tokens, chunk), default=None)
         restore = best is not None and best.reusable(tokens, chunk) > live
-        if slots > 0 and (restore or live < self.aligned // 2) and self.aligned >= chunk:
-            self.saved.insert(
-                0, SavedPrefix(list(self.llm.input_ids[: self.aligned]), self.llm.save_state())
-            )
+        held = self._aligned_tokens()
+        if slots > 0 and (restore or live < len(held) // 2) and len(held) >= chunk:
+            self.saved.insert(0, SavedPrefix(held, self.llm.save_state()))
         if restore and best is not None:
             self.saved.remove(best)
             seed = self.llm._seed  # load_state also restores the seed of its time; keep ours
@@ -290,9 +292,14 @@ class LlamaCppAPI(ModelAPI):
             )
         self.path = resolve_gguf(model_name)
         self.prefix_cache = parse_flag(prefix_cache, "-M prefix_cache")
-        self.prefix_slots = int(prefix_slots)
+        try:
+            self.prefix_slots = int(prefix_slots)
+        except ValueError:
+            self.prefix_slots = -1
         if self.prefix_slots < 0:
-            raise ValueError(f"-M prefix_slots must be 0 or more, not {prefix_slots}.")
+            raise ValueError(
+                f"-M prefix_slots must be a whole number, 0 or more, not {prefix_slots!r}."
+            )
         self.model = load_model(
             self.path,
             n_ctx=int(n_ctx),
