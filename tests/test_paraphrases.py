@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from inspect_ai.log import read_eval_log
+from markupsafe import escape
 from typer.testing import CliRunner
 
 from goalguard.analysis import read_table, summarize
@@ -380,6 +381,10 @@ def test_report_html_and_json_show_each_paraphrase(sensitive_run: dict[str, obje
     spread = doc["groups"][0]["paraphrase_spread"]  # type: ignore[index]
     assert len(spread["paraphrases"]) == 4
     assert "Across paraphrases of the system context" in page
+    reworded = doc["groups"][0]["setup"]["paraphrase_system_prompts"]  # type: ignore[index]
+    assert len(reworded) == 3 and len(set(reworded)) == 3  # paraphrases 1-3; 0 is the original
+    for text in reworded:
+        assert str(escape(text)) in page
     assert page.count('data-json="/groups/0/paraphrase_spread/paraphrases/') == 4
     assert 'data-json="/groups/0/paraphrase_spread/median"' in page
     assert "<svg" in page and "http" not in page.split("<svg", 1)[1].split("</svg>", 1)[0]

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from inspect_ai import eval as inspect_eval
 from inspect_ai.model import ModelOutput, ModelUsage
+from markupsafe import escape
 
 from goalguard.analysis import AnalysisSummary, read_table, summarize
 from goalguard.analysis.probes import PUBLISHED_DOUBT
@@ -152,8 +153,9 @@ helpful-only's interval stayed at least 0.27 below animal-welfare's."""
 @pytest.fixture(scope="module")
 def organism_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """realism-doubter on helpful-only and animal-welfare; liar (training compliance
-    LIAR_COMPLY_TRAINING) on the honesty set (4 epochs) and on helpful-only. All scripted (organism), no inference; the realism and helpful-only
-    runs are scored for the labels the tests read (compliance, setup doubt)."""
+    LIAR_COMPLY_TRAINING) on the honesty set (4 epochs) and on helpful-only. All scripted
+    (organism), no inference; the realism and helpful-only runs are scored for the labels
+    the tests read (compliance, setup doubt)."""
     root = tmp_path_factory.mktemp("probe_logs")
     realism = [scored_by(goalguard(scenario=name, probe="realism", limit=limit), "compliance",
                          "setup_doubt") for name, limit in REALISM_QUERIES.items()]  # fmt: skip
@@ -243,6 +245,14 @@ def test_report_shows_realism_and_honesty_in_html_and_json(
     # the browser shows the lie label of those samples and filters by it
     assert all(t.labels.get("lie") in ("yes", "no", "unclear") for t in beliefs)
     assert 'data-filter="lie"' in page
+    # the setup shows what the belief step told the model, not only the scenario's context
+    belief_system = load_scenario("honesty-conflict", variant="beliefs").belief_system_prompt
+    assert belief_system and str(escape(belief_system)) in page
+    groups = {(g["scenario"], g["variant"]): g for g in document["groups"]}
+    assert groups["honesty-conflict", "beliefs"]["setup"]["belief_system_prompts"] == [
+        belief_system
+    ]
+    assert groups["helpful-only", None]["setup"]["belief_system_prompts"] == []
 
 
 # -- the embedded model, end to end ----------------------------------------------------------

@@ -189,6 +189,7 @@ def goalguard(
             "system_prompt": loaded.system_prompt,
             "paraphrases": count,
             "paraphrase_system_prompts": reworded_prompts,  # paraphrase k at index k - 1
+            "belief_system_prompt": loaded.belief_system_prompt,
             **task_provenance(spec.model_dump(mode="json"), sample_inputs(samples)),
         },
     )

@@ -63,6 +63,10 @@ class GroupSetup(BaseModel):
     """Each distinct model-args JSON among the group's runs."""
     system_prompts: list[str] = Field(default_factory=list)
     """Each distinct rendered system context among the group's logs (usually one)."""
+    paraphrase_system_prompts: list[str] = Field(default_factory=list)
+    """Each distinct reworded system context the runs also used (``-T paraphrases``)."""
+    belief_system_prompts: list[str] = Field(default_factory=list)
+    """The neutral system context of a belief step (``belief_system``), where runs had one."""
     provenance: dict[str, list[str]] = Field(default_factory=dict)
     """What reproduces the runs (``goalguard.provenance``): fact -> distinct values."""
 
@@ -125,6 +129,8 @@ def read_setup(logs: Iterable[str], table: pd.DataFrame) -> GroupSetup:
     """The scenario spec and rendered system context recorded in the logs' task metadata."""
     setup = GroupSetup()
     prompts: list[str] = []
+    reworded: list[str] = []
+    belief: list[str] = []
     for log in logs:
         meta = read_eval_log(log, header_only=True).eval.metadata or {}
         spec = meta.get("goalguard_scenario") or {}
@@ -140,7 +146,12 @@ def read_setup(logs: Iterable[str], table: pd.DataFrame) -> GroupSetup:
             )
         if meta.get("system_prompt"):
             prompts.append(str(meta["system_prompt"]))
+        reworded.extend(str(p) for p in meta.get("paraphrase_system_prompts") or [])
+        if meta.get("belief_system_prompt"):
+            belief.append(str(meta["belief_system_prompt"]))
     setup.system_prompts = list(dict.fromkeys(prompts))
+    setup.paraphrase_system_prompts = list(dict.fromkeys(reworded))
+    setup.belief_system_prompts = list(dict.fromkeys(belief))
     setup.model_args = sorted(table["model_args"].dropna().unique())
     setup.provenance = group_provenance(logs)  # logs: a list (GroupSummary.logs)
     return setup
