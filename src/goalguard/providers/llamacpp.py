@@ -38,12 +38,12 @@ from goalguard.provenance import llamacpp_provenance
 # several replies of up to 1024 tokens, does not fit in 4096.
 DEFAULT_N_CTX = 8192
 DEFAULT_MAX_TOKENS = 512
-# Prompt chunk: the prefix cache is reused in whole chunks (see cached_prefix_length), so a
+# Prompt chunk: the prefix cache is reused in whole chunks (see reusable_prefix), so a
 # small chunk keeps most of the reuse; 64 cost a cold prefill 5-10% against 512 (noisy).
 DEFAULT_N_BATCH = 64
-# Saved KV states besides the live one. A slot holds the whole used cache (about 23 KB a
-# token for SmolLM2-135M, some 130 KB for an 8B model), so a few are enough: a belief call
-# and its scenario call, or a judge and the model it judges, alternate between two.
+# Saved KV states besides the live one. A slot holds the whole used cache (23 KB a token
+# for SmolLM2-135M, measured; by arithmetic about 130 KB for Llama 3 8B), so a few are
+# enough: a belief call and its scenario call, or a judge and its model, alternate.
 DEFAULT_PREFIX_SLOTS = 2
 
 # Short names for GGUF files that ship inside installed wheels.
@@ -85,25 +85,29 @@ def resolve_gguf(name: str) -> Path:
     return path
 
 
-@dataclass
+@dataclass(eq=False)  # saved caches are told apart by identity
 class SavedPrefix:
     """A KV cache set aside: its whole-chunk prompt prefix and llama.cpp's saved state."""
 
     tokens: list[int]
     state: Any  # llama_cpp.LlamaState
 
-    def reusable(self, tokens: list[int], chunk: int) -> int:
-        """Whole chunks of ``tokens`` this saved cache already holds (never the last token)."""
-        return _common_prefix(self.tokens, tokens, len(tokens) - 1) // chunk * chunk
 
+def reusable_prefix(cached: list[int], tokens: list[int], chunk: int) -> int:
+    """Leading tokens of ``tokens`` a cache holding ``cached`` spares, in whole chunks.
 
-def _common_prefix(a: list[int], b: list[int], limit: int) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if n >= limit or x != y:
+    llama.cpp's numbers depend slightly on how tokens are batched, so a prompt is evaluated
+    in chunks of ``n_batch`` tokens at fixed positions (0, n_batch, ...) and only whole
+    chunks of an earlier prompt are reused: a warm call then computes exactly what a cold
+    call computes, and a seeded sample does not depend on earlier calls. The last chunk is
+    always evaluated, for the logits of the last prompt token.
+    """
+    common = 0
+    for a, b in zip(cached, tokens[:-1], strict=False):
+        if a != b:
             break
-        n += 1
-    return n
+        common += 1
+    return common // chunk * chunk
 
 
 @dataclass
@@ -136,47 +140,32 @@ class LoadedModel:
     saved: list[SavedPrefix] = field(default_factory=list)
     """Caches set aside by ``reuse_prefix``, most recently used first."""
 
-    def cached_prefix_length(self, tokens: list[int]) -> int:
-        """Prompt tokens whose KV entries the next call reuses from the last call's cache.
-
-        llama.cpp's numbers depend slightly on how tokens are batched, so a prompt is
-        evaluated in chunks of ``n_batch`` tokens at fixed positions (0, n_batch, ...) and
-        only whole chunks of an earlier prompt are reused: a warm call then computes exactly
-        what a cold call computes, and a seeded sample does not depend on earlier calls.
-        The last chunk is always evaluated, for the logits of the last prompt token.
-        """
-        chunk = int(self.llm.n_batch)
-        return _common_prefix(self._aligned_tokens(), tokens, len(tokens) - 1) // chunk * chunk
-
-    def _aligned_tokens(self) -> list[int]:
-        # Whole-chunk prompt tokens that really are in llama.cpp's cache now.
-        return list(self.llm.input_ids[: min(self.aligned, self.llm.n_tokens)])
-
     def reuse_prefix(self, tokens: list[int], slots: int = DEFAULT_PREFIX_SLOTS) -> int:
         """Make the cache hold the longest whole-chunk prefix of ``tokens`` on hand; return it.
 
-        The live cache is kept if no saved one shares more with ``tokens``; otherwise the
-        best saved cache is restored (llama.cpp's state, bit for bit, so what follows is
+        The live cache is kept if no saved one spares more (``reusable_prefix``); otherwise
+        the best saved cache is restored (llama.cpp's state, bit for bit, so what follows is
         computed as a cold call would compute it). A live cache the call would mostly
         discard is first set aside, keeping at most ``slots`` saved caches.
         """
         chunk = int(self.llm.n_batch)
-        live = self.cached_prefix_length(tokens)
-        best = max(self.saved, key=lambda s: s.reusable(tokens, chunk), default=None)
-        restore = best is not None and best.reusable(tokens, chunk) > live
-        held = self._aligned_tokens()
-        if slots > 0 and (restore or live < len(held) // 2) and len(held) >= chunk:
+        # Whole-chunk prompt tokens really in llama.cpp's cache (reset() empties it).
+        held = list(self.llm.input_ids[: min(self.aligned, self.llm.n_tokens)])
+        keep = reusable_prefix(held, tokens, chunk)
+        candidates = ((reusable_prefix(s.tokens, tokens, chunk), s) for s in self.saved)
+        spared, best = max(candidates, key=lambda c: c[0], default=(0, None))
+        restore = best is not None and spared > keep
+        if slots > 0 and len(held) >= chunk and (restore or keep < len(held) // 2):
             self.saved.insert(0, SavedPrefix(held, self.llm.save_state()))
         if restore and best is not None:
             self.saved.remove(best)
             seed = self.llm._seed  # load_state also restores the seed of its time; keep ours
             self.llm.load_state(best.state)
             self.llm.set_seed(seed)
-            self.aligned = len(best.tokens)
-            live = best.reusable(tokens, chunk)
-        del self.saved[max(slots, 0) :]
-        self.truncate_cache(live)
-        return live
+            keep = spared
+        del self.saved[slots:]
+        self.truncate_cache(keep)
+        return keep
 
     def clear_cache(self) -> None:
         """Forget the live and the saved caches: the next call evaluates its whole prompt."""
