@@ -85,7 +85,8 @@ def main() -> None:
     if args.direct:
         direct(args.direct, args.gguf, args.n_ctx)
         return
-    from goalguard.providers.llamacpp import DEFAULT_N_CTX, resolve_gguf
+    from goalguard.providers.gguf import resolve_gguf
+    from goalguard.providers.llamacpp import DEFAULT_N_CTX
 
     header("harness overhead: goalguard run vs the same calls straight to llama.cpp")
     out = OUT_DIR / "overhead"

@@ -23,7 +23,8 @@ def _common_prefix(a: list[int], b: list[int]) -> int:
 
 
 def main() -> None:
-    from goalguard.providers.llamacpp import load_model, resolve_gguf
+    from goalguard.providers.gguf import resolve_gguf
+    from goalguard.providers.llamacpp import load_model
     from goalguard.task import goalguard
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -18,7 +18,7 @@ from goalguard.provenance import (
     log_provenance,
     stable_hash,
 )
-from goalguard.providers.llamacpp import resolve_gguf
+from goalguard.providers.gguf import resolve_gguf
 from goalguard.report import build_report_data, render_html
 from goalguard.task import goalguard
 

@@ -15,12 +15,8 @@ from inspect_ai.model import (
     get_model,
 )
 
-from goalguard.providers.llamacpp import (
-    GGUFError,
-    PromptTooLongError,
-    load_model,
-    resolve_gguf,
-)
+from goalguard.providers.gguf import GGUFError, resolve_gguf
+from goalguard.providers.llamacpp import PromptTooLongError, load_model
 
 # A system context of about 200 tokens (three whole prompt chunks of 64): long enough for
 # the prefix cache to matter, short enough to keep each prefill cheap.

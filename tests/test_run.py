@@ -24,7 +24,7 @@ from goalguard.analysis.summary import summarize_log
 from goalguard.cli import app
 from goalguard.protocol.solver import NEXT_TURN
 from goalguard.provenance import stable_hash
-from goalguard.providers.llamacpp import resolve_gguf
+from goalguard.providers.gguf import resolve_gguf
 from goalguard.report import build_report_data
 from goalguard.task import goalguard
 

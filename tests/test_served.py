@@ -18,7 +18,7 @@ from inspect_ai.log import list_eval_logs, read_eval_log
 from typer.testing import CliRunner
 
 from goalguard.cli import app
-from goalguard.providers.llamacpp import resolve_gguf
+from goalguard.providers.gguf import resolve_gguf
 
 STARTUP_SECONDS = 90
 SERVED_NAME = "smollm2"

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from goalguard.providers.gguf import resolve_gguf
+
 if TYPE_CHECKING:
     from inspect_ai.dataset import Sample
 
@@ -109,8 +111,6 @@ def model_provenance(model: str) -> dict[str, str]:
     """Model-side facts for an Inspect model name (``{}`` for models not run in process)."""
     if not model.startswith("llamacpp/"):
         return {}
-    from goalguard.providers.llamacpp import resolve_gguf
-
     return llamacpp_provenance(resolve_gguf(model.removeprefix("llamacpp/")))
 
 

