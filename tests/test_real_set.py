@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from goalguard.classifiers import real_split
+from goalguard.classifiers import real_split, split_path
 from goalguard.classifiers.labels import AF_CRITERIA, LABELS
 from goalguard.classifiers.real_split import group_key
 
@@ -50,7 +50,8 @@ def test_first_batch_of_the_test_split_is_unchanged() -> None:
 
 
 def test_families_split_is_frozen() -> None:
-    digest = hashlib.sha256((REAL / "families.jsonl").read_bytes()).hexdigest()
+    assert split_path("families") == REAL / "families.jsonl"
+    digest = hashlib.sha256(split_path("families").read_bytes()).hexdigest()
     assert digest == FROZEN_FAMILIES_SHA256, "families.jsonl changed after it was frozen"
 
 
