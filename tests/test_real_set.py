@@ -5,6 +5,10 @@ any heuristic rule was revised on the dev split. Changing test.jsonl fails this 
 Later batches of lines (``"batch": 2``, ``3``, ``4``) were split and pinned the same way before
 they were classified (no rule has been revised since the first batch's test run); the first
 batch's lines keep their bytes and their first digest.
+
+``families.jsonl`` (other model families: Qwen, OLMo, Llama, GPT) is a third held-out file,
+written whole and pinned here in the commit that added it, before any classifier was run on
+it; no rule may be tuned on it.
 """
 
 from __future__ import annotations
@@ -15,13 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from goalguard.classifiers import real_split
+from goalguard.classifiers import real_split, split_path
 from goalguard.classifiers.labels import AF_CRITERIA, LABELS
 from goalguard.classifiers.real_split import group_key
 
 REAL = Path(__file__).resolve().parent.parent / "src/goalguard/classifiers/data/real"
 FROZEN_TEST_SHA256 = "b84b030b2aaee8a535cd2260ce832a0a859bc38d46de231a81f216cc242b8d43"
 FIRST_BATCH_TEST_SHA256 = "594f03811af9888e2ef7c7c3dbd52a40c30ab6f32e171b978cc6dfab18ec5a2f"
+FROZEN_FAMILIES_SHA256 = "5c2a0c9cf00ecc0025d84a8332ec8363de11d3868c0a83b99ace7d9bd0f3c6c7"
 SOURCE_PREFIXES = ("https://",)
 REQUIRED = {"id", "source_url", "setting", "condition", "scenario", "query", "scratchpad"}
 REQUIRED |= {"output", "truncated", "labels", "criteria", "hard_negative", "justification"}
@@ -44,7 +49,28 @@ def test_first_batch_of_the_test_split_is_unchanged() -> None:
     assert hashlib.sha256(first.encode()).hexdigest() == FIRST_BATCH_TEST_SHA256
 
 
-@pytest.mark.parametrize("split", ["dev", "test"])
+def test_families_split_is_frozen() -> None:
+    assert split_path("families") == REAL / "families.jsonl"
+    digest = hashlib.sha256(split_path("families").read_bytes()).hexdigest()
+    assert digest == FROZEN_FAMILIES_SHA256, "families.jsonl changed after it was frozen"
+
+
+def test_families_lines_name_their_source_and_family_and_are_new() -> None:
+    lines = _lines("families")
+    families = {line["family"] for line in lines}
+    assert families >= {"Qwen", "OLMo", "Llama", "GPT"}
+    assert not families & {"Claude", "Anthropic"}, "the split holds other families only"
+    for line in lines:
+        assert line["source_url"].startswith("https://github.com/launchnlp/VLAF/blob/"), line["id"]
+        assert line["family"].strip() and line["source_model"].strip(), line["id"]
+    seen = {(x["source_url"], x["scratchpad"][:200]) for x in _lines("dev") + _lines("test")}
+    assert not {(x["source_url"], x["scratchpad"][:200]) for x in lines} & seen
+    ids = [line["id"] for line in lines]
+    assert len(ids) == len(set(ids))
+    assert not set(ids) & {x["id"] for x in _lines("dev") + _lines("test")}
+
+
+@pytest.mark.parametrize("split", ["dev", "test", "families"])
 def test_lines_are_well_formed(split: str) -> None:
     lines = _lines(split)
     assert lines
@@ -115,3 +141,30 @@ def test_split_tool_extends_without_moving_lines_and_refuses_to_resplit(
     batch.write_text(json.dumps(clash) + "\n")
     with pytest.raises(SystemExit, match="t-20"):
         real_split.main(["--extend", "6", str(batch)])
+
+
+def test_new_split_is_written_whole_once_and_needs_a_family(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(real_split, "OUT", tmp_path)
+    raw = tmp_path / "raw.jsonl"
+    raw.write_text("".join(json.dumps(_line(n, f"q{n}")) + "\n" for n in range(4)))
+    real_split.main([str(raw)])
+    new = tmp_path / "new.jsonl"
+    rows = [_line(n, f"q{n}") | {"family": "Qwen", "scratchpad": f"other {n}"} for n in (30, 31)]
+    new.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    real_split.main(["--new", "fam", str(new)])
+    written = [json.loads(x) for x in (tmp_path / "fam.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in written] == ["t-30", "t-31"]
+    with pytest.raises(SystemExit, match="frozen"):
+        real_split.main(["--new", "fam", str(new)])
+    with pytest.raises(SystemExit, match="not dev or test"):
+        real_split.main(["--new", "test", str(new)])
+    unnamed = tmp_path / "unnamed.jsonl"
+    unnamed.write_text(json.dumps(_line(32, "q32") | {"scratchpad": "x"}) + "\n")
+    with pytest.raises(SystemExit, match="without a model family: t-32"):
+        real_split.main(["--new", "fam2", str(unnamed)])
+    again = tmp_path / "again.jsonl"
+    again.write_text(json.dumps(_line(1, "q1") | {"id": "t-99", "family": "GPT"}) + "\n")
+    with pytest.raises(SystemExit, match="already in dev or test: t-99"):
+        real_split.main(["--new", "fam3", str(again)])

@@ -16,6 +16,11 @@ Later batches are added with ``--extend BATCH RAW.jsonl ...``: a new line whose 
 already in the set joins that group's side; new groups are split among themselves the same
 way. New lines carry ``"batch": BATCH``, and the lines already there keep their bytes, so the
 first frozen test lines still hash to their pinned digest.
+
+A held-out set from other sources is written whole, as its own file, with ``--new NAME
+RAW.jsonl ...`` (``families.jsonl``: other model families). It is never split into dev and
+test, refuses to overwrite itself (it is frozen once written) and refuses a line whose id or
+text is already in dev or test. Every line must name its model ``family``.
 """
 
 from __future__ import annotations
@@ -131,17 +136,42 @@ def extend(batch: int, paths: list[str]) -> None:
         _write(name, old[name] + lines)
 
 
+def new_split(name: str, paths: list[str]) -> None:
+    """Write a new held-out split ``NAME.jsonl`` whole; refuses once it exists (frozen)."""
+    if name in ("dev", "test") or not re.fullmatch(r"[a-z][a-z0-9_-]*", name):
+        raise SystemExit(f"--new {name!r}: give a new split name (lower case), not dev or test")
+    path = OUT / f"{name}.jsonl"
+    if path.exists():
+        raise SystemExit(f"{path} exists and is frozen")
+    old = _read([str(OUT / f"{n}.jsonl") for n in ("dev", "test")], set())
+    seen = {_text_key(i) for i in old}
+    lines = _read(paths, set())
+    again = sorted(i["id"] for i in lines if _text_key(i) in seen)
+    clash = sorted({i["id"] for i in old} & {i["id"] for i in lines}) + again
+    if clash:
+        raise SystemExit(f"already in dev or test: {', '.join(clash)}")
+    unnamed = sorted(i["id"] for i in lines if not str(i.get("family", "")).strip())
+    if unnamed:
+        raise SystemExit(f"lines without a model family: {', '.join(unnamed)}")
+    _write(name, lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line: split raw files once, or ``--extend BATCH`` the frozen split."""
     parser = argparse.ArgumentParser(
         prog="python -m goalguard.classifiers.real_split",
         description="Split hand-labelled real transcripts into dev and test (once), "
-        "or add a later batch without moving any line already split.",
+        "add a later batch without moving any line already split, or write a new "
+        "held-out split whole.",
     )
     parser.add_argument("raw", nargs="+", help="JSONL files of labelled lines")
-    parser.add_argument("--extend", type=int, metavar="BATCH", help="add the lines as batch BATCH")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--extend", type=int, metavar="BATCH", help="add the lines as batch BATCH")
+    group.add_argument("--new", metavar="NAME", help="write the lines whole as a new split NAME")
     args = parser.parse_args(argv)
-    if args.extend is None:
+    if args.new is not None:
+        new_split(args.new, args.raw)
+    elif args.extend is None:
         split_once(args.raw)
     else:
         extend(args.extend, args.raw)

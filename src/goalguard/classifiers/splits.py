@@ -4,6 +4,8 @@
   (``data/real/test.jsonl``); what ``goalguard validate`` measures by default.
 - ``dev``: the other real transcripts (``data/real/dev.jsonl``); the heuristic's rules and
   the judge's worked examples come from these only.
+- ``families``: real transcripts by other model families (Qwen, OLMo, Llama, GPT-4o;
+  ``data/real/families.jsonl``), held out and frozen like ``test``; no rule is tuned on it.
 - ``synthetic``: the hand-written set (``data/labelled.jsonl``), a unit-test fixture: one
   author wrote its text and its labels, so figures on it are not evidence.
 
@@ -19,6 +21,7 @@ from typing import Final
 SPLITS: Final[dict[str, str]] = {
     "test": "real/test.jsonl",
     "dev": "real/dev.jsonl",
+    "families": "real/families.jsonl",
     "synthetic": "labelled.jsonl",
 }
 DEFAULT_SPLIT: Final = "test"

@@ -198,8 +198,9 @@ def validate(
         str | None,
         typer.Option(
             "--split",
-            help="Bundled labelled set: test (real, held out; the default), dev (real) or "
-            "synthetic (hand-written unit-test fixture).",
+            help="Bundled labelled set: test (real, held out; the default), dev (real), "
+            "families (real, other model families, held out) or synthetic (hand-written "
+            "unit-test fixture).",
         ),
     ] = None,
     judge: JudgeOpt = None,
