@@ -29,10 +29,24 @@ CHECK_PROMPT = (
 ) * 6
 CHECK_MAX_TOKENS = 8
 # CPU flags that decide which llama.cpp kernels can run.
-_CPU_FLAGS = (
-    "sse4_2 avx avx2 fma f16c bmi2 avx_vnni avx512f avx512bw avx512vl avx512_vnni "
-    "avx512_bf16 avx512_vbmi amx_tile amx_int8 amx_bf16"
-).split()
+_CPU_FLAGS = [
+    "sse4_2",
+    "avx",
+    "avx2",
+    "fma",
+    "f16c",
+    "bmi2",
+    "avx_vnni",
+    "avx512f",
+    "avx512bw",
+    "avx512vl",
+    "avx512_vnni",
+    "avx512_bf16",
+    "avx512_vbmi",
+    "amx_tile",
+    "amx_int8",
+    "amx_bf16",
+]
 _REBUILD_HINT = (
     "What to do: rebuild llama-cpp-python portably with `rm -rf .venv "
     "~/.cache/goalguard/wheels && make setup` (scripts/install_llama_cpp.sh builds for "
@@ -119,9 +133,7 @@ def check_generation(gguf: Path, child: Sequence[str] | None = None) -> dict[str
     """
     command = list(child or [sys.executable, "-m", "goalguard.check_install", "--generate"])
     try:
-        done = subprocess.run(
-            [*command, str(gguf)], capture_output=True, text=True, timeout=600
-        )
+        done = subprocess.run([*command, str(gguf)], capture_output=True, text=True, timeout=600)
         failure = generation_failure(done.returncode, done.stdout, done.stderr)
     except subprocess.TimeoutExpired:
         failure, done = "the model process did not finish in 600 s", None

@@ -46,6 +46,7 @@ DEFAULT_N_BATCH = 64
 # enough: a belief call and its scenario call, or a judge and its model, alternate.
 DEFAULT_PREFIX_SLOTS = 2
 
+
 class PromptTooLongError(ValueError):
     """The rendered prompt does not fit in the model's context window."""
 
