@@ -7,6 +7,7 @@ generate nothing; the passing case runs the real model.
 from __future__ import annotations
 
 import json
+import platform
 import subprocess
 import sys
 
@@ -17,6 +18,7 @@ from goalguard.check_install import (
     InstallCheckError,
     check_generation,
     cpu_features,
+    llama_system_info,
 )
 from goalguard.providers.gguf import resolve_gguf
 
@@ -72,3 +74,12 @@ def test_the_install_check_command_passes_and_says_what_it_ran():
     assert done.returncode == 0, done.stderr
     assert "tokens generated" in done.stdout
     assert "llama.cpp build: " in done.stdout
+
+
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="x86-64 build flags")
+def test_the_installed_llama_cpp_is_the_portable_build():
+    """`make setup` must install the AVX2 build, whatever this CPU has (a native build on an
+    AVX-512 machine reports AVX512 = 1 here)."""
+    info = llama_system_info()
+    assert "AVX2 = 1" in info, info
+    assert "AVX512" not in info and "AMX" not in info, info
