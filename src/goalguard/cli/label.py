@@ -53,6 +53,9 @@ def label(
         f"drew {len(session.sample.items)} of {session.sample.population} transcripts "
         f"(seed {session.info.seed}, digest {session.info.digest}); strata drawn/size: {strata}"
     )
+    if session.resumed:
+        done = sum(item.key in session.store.records for item in session.sample.items)
+        typer.echo(f"resuming {out}: {done} of {len(session.sample.items)} labelled")
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         fail("goalguard label needs an interactive terminal.")
     labelled = session.app(show_classifier=show_labels).run()

@@ -68,7 +68,7 @@ class LabelApp(App[int]):
         ),
         Binding("enter", "save", "save + next", show=False),
         Binding("s", "skip", "skip", show=False),
-        Binding("b", "back", "back", show=False),
+        Binding("b", "go_back", "back", show=False),
         Binding("c", "toggle_classifier", "classifier labels", show=False),
         Binding("q", "quit_labelling", "quit", show=False),
     ]
@@ -213,7 +213,7 @@ class LabelApp(App[int]):
             return
         self.show_item(self.index + 1)
 
-    def action_back(self) -> None:
+    def action_go_back(self) -> None:
         """Go to the previous item (its saved labels can be changed)."""
         if self.index == 0:
             self.say("this is the first item")

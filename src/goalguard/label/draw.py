@@ -53,6 +53,7 @@ class Drawn:
     candidate: Candidate
     stratum: str
     weight: float
+    stratum_size: int
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def draw(candidates: Sequence[Candidate], n: int, seed: int) -> Draw:
     allocation = allocate(sizes, n)
     rng = random.Random(seed)
     items = [
-        Drawn(candidate, name, sizes[name] / allocation[name])
+        Drawn(candidate, name, sizes[name] / allocation[name], sizes[name])
         for name in sizes
         if allocation[name]
         for candidate in rng.sample(strata[name], allocation[name])

@@ -58,7 +58,9 @@ def open_session(source: Path, out: Path, n: int | None = None, seed: int | None
     if n < 1:
         raise ValueError(f"-n must be at least 1, got {n}")
     sample = load_sample(source, n, seed)
-    info = DrawInfo(str(source), seed, n, len(sample.items), sample.draw.digest)
+    info = DrawInfo(
+        str(source), seed, n, len(sample.items), sample.draw.digest, dict(sample.draw.sizes)
+    )
     if recorded is not None and recorded.digest != info.digest:
         raise LabelFileError(
             f"{out} holds labels of another draw (from {recorded.source}, seed {recorded.seed}, "

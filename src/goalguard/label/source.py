@@ -30,6 +30,7 @@ class LabelItem:
     condition: str
     stratum: str
     weight: float
+    stratum_size: int
     query: str
     scratchpad: str
     output: str
@@ -142,6 +143,7 @@ def _log_item(row: Any, d: Drawn, classifier: str) -> LabelItem:
         condition=d.candidate.condition,
         stratum=d.stratum,
         weight=d.weight,
+        stratum_size=d.stratum_size,
         query=_text(row["query"]) or "",
         scratchpad=_text(row["scratchpad"]) or "",
         output=_text(row["output"]) or "",
@@ -154,7 +156,7 @@ def _log_item(row: Any, d: Drawn, classifier: str) -> LabelItem:
             "log": str(row["log"]),
             "sample_id": str(row["sample_id"]),
             "epoch": int(row["epoch"]),
-        },  # fmt: skip
+        },
     )
 
 
@@ -225,6 +227,7 @@ def _from_jsonl(path: Path, n: int, seed: int) -> Sample:
                 condition=d.candidate.condition,
                 stratum=d.stratum,
                 weight=d.weight,
+                stratum_size=d.stratum_size,
                 query=line.transcript.query,
                 scratchpad=line.transcript.scratchpad,
                 output=line.transcript.output,

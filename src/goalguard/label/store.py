@@ -4,9 +4,10 @@ Each line is a ``goalguard validate`` input (``id``, ``scenario``, ``query``,
 ``scratchpad``, ``output``, ``probe_answer``, ``labels``) and keeps beside it what the
 comparison and a calibration need: ``condition``, ``source_model`` (the run's model),
 ``classifier`` and ``classification`` (the classifier's label and score per label, hidden
-from the labeller), ``stratum`` and ``weight`` (see :mod:`goalguard.label.draw`),
-``draw`` (``source``, ``seed``, ``n``, ``size``, ``digest``, ``position``), ``origin`` and
-``labelled_at``.
+from the labeller), ``stratum``, ``stratum_size`` and ``weight`` (see
+:mod:`goalguard.label.draw` and :func:`goalguard.label.estimate.weighted_confusion`),
+``draw`` (``source``, ``seed``, ``n``, ``size``, ``digest``, ``strata``, ``position``),
+``origin`` and ``labelled_at``.
 
 A new label is appended and flushed to disk at once, so quitting keeps every item
 labelled; changing an item already labelled rewrites the file (to a temporary file, then
@@ -18,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -44,10 +45,18 @@ class DrawInfo:
     size: int
     """Items drawn (n, or fewer when the source holds fewer)."""
     digest: str
+    strata: dict[str, int] = field(default_factory=dict)
+    """Transcripts per stratum in the source (drawn from or not)."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "seed": self.seed, "n": self.n, "size": self.size,
-                "digest": self.digest}  # fmt: skip
+        return {
+            "source": self.source,
+            "seed": self.seed,
+            "n": self.n,
+            "size": self.size,
+            "digest": self.digest,
+            "strata": dict(self.strata),
+        }
 
 
 def make_record(
@@ -73,6 +82,7 @@ def make_record(
         classifier=item.classifier,
         classification=item.classification,
         stratum=item.stratum,
+        stratum_size=item.stratum_size,
         weight=item.weight,
         draw={**info.as_dict(), "position": position},
         origin=item.origin,
@@ -118,8 +128,14 @@ class LabelFile:
             return None
         d = next(iter(self.records.values()))["draw"]
         try:
-            return DrawInfo(str(d["source"]), int(d["seed"]), int(d["n"]), int(d["size"]),
-                            str(d["digest"]))  # fmt: skip
+            return DrawInfo(
+                str(d["source"]),
+                int(d["seed"]),
+                int(d["n"]),
+                int(d["size"]),
+                str(d["digest"]),
+                dict(d.get("strata") or {}),
+            )
         except (KeyError, TypeError, ValueError) as ex:
             raise LabelFileError(f"{self.path}: field 'draw' incomplete ({ex})") from ex
 
