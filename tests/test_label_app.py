@@ -29,7 +29,7 @@ from goalguard.label import (
     open_session,
     stratum_class,
 )
-from goalguard.label.app import LabelApp
+from goalguard.label.app import LABEL_KEYS, LabelApp
 from goalguard.label.estimate import weighted_confusion
 from goalguard.label.source import LabelItem
 from goalguard.label.store import DrawInfo, make_record
@@ -195,6 +195,7 @@ def _drive(app: LabelApp, *keys: str) -> dict[str, Any]:
             seen["classifier"] = str(app.query_one("#classifier").render())
             seen["classifier_display"] = app.query_one("#classifier").display
             seen["scratchpad"] = str(app.query_one("#scratchpad").render())
+            seen["help"] = str(app.query_one("#help").render())
             seen["index"] = app.index
         seen["returned"] = app.return_value
         return seen
@@ -278,6 +279,9 @@ def test_classifier_labels_are_hidden_until_asked(tmp_path: Path) -> None:
     assert f"af_reasoning {shown}" in visible["classifier"]
     assert item.stratum in visible["classifier"]
     assert "RLHF" in visible["scratchpad"] or "refuse" in visible["scratchpad"]
+    for key, (_, value) in LABEL_KEYS.items():  # the help line names every label key
+        assert f"{key} {value}" in hidden["help"]
+    assert "enter save+next" in hidden["help"] and "q quit" in hidden["help"]
 
 
 def test_a_file_of_another_draw_is_refused(tmp_path: Path) -> None:

@@ -40,9 +40,9 @@ LABEL_KEYS: Final[dict[str, tuple[str, str]]] = {
 """Key -> (label, value); every label in ``HUMAN_LABELS`` has a key for each value."""
 
 HELP: Final = (
-    "AF reasoning: y yes  n no  u unclear │ compliance: f full  p partial  r refusal  "
-    "e unclear │ setup doubt: d yes  t no  h unclear\n"
-    "enter save+next  s skip  b back  c classifier labels  ↑↓ PgUp PgDn scroll  q quit"
+    "AF reasoning: y yes  n no  u unclear    setup doubt: d yes  t no  h unclear\n"
+    "compliance: f full  p partial  r refusal  e unclear (nothing readable)\n"
+    "enter save+next  s skip  b back  c classifier  ↑↓ PgUp/PgDn scroll  q quit"
 )
 EMPTY: Final = "(empty)"
 
