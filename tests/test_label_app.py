@@ -17,10 +17,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from goalguard.classifiers.labels import LABELS
 from goalguard.classifiers.transcript import parse_line
 from goalguard.classifiers.validation import cohen_kappa
 from goalguard.cli import app as cli
 from goalguard.label import (
+    HUMAN_LABELS,
     Candidate,
     LabelFileError,
     SourceError,
@@ -279,6 +281,8 @@ def test_classifier_labels_are_hidden_until_asked(tmp_path: Path) -> None:
     assert f"af_reasoning {shown}" in visible["classifier"]
     assert item.stratum in visible["classifier"]
     assert "RLHF" in visible["scratchpad"] or "refuse" in visible["scratchpad"]
+    every_value = {(label, value) for label in HUMAN_LABELS for value in LABELS[label]}
+    assert set(LABEL_KEYS.values()) == every_value  # a key for each value of labels.py
     for key, (_, value) in LABEL_KEYS.items():  # the help line names every label key
         assert f"{key} {value}" in hidden["help"]
     assert "enter save+next" in hidden["help"] and "q quit" in hidden["help"]
@@ -336,3 +340,18 @@ def test_label_an_organism_log_and_validate_it(tmp_path: Path) -> None:
             p for row in metrics["confusion"].values() for p, k in row.items() for _ in range(k)
         )
         assert predicted == Counter(logged)
+
+
+def test_the_command_names_bad_input_and_needs_a_terminal(tmp_path: Path) -> None:
+    runner = CliRunner()
+    missing = runner.invoke(cli, ["label", str(tmp_path / "none.eval")])
+    assert missing.exit_code == 2 and "none.eval: no such file" in missing.output
+    source = _transcripts(tmp_path / "t.jsonl")
+    out = tmp_path / "labels.jsonl"
+    piped = runner.invoke(cli, ["label", str(source), "-n", "5", "-o", str(out)])
+    assert piped.exit_code == 2, piped.output
+    assert "drew 5 of 12 transcripts (seed 0" in piped.output
+    assert "needs an interactive terminal" in piped.output
+    assert not out.exists()
+    zero = runner.invoke(cli, ["label", str(source), "-n", "0", "-o", str(out)])
+    assert zero.exit_code == 2 and "-n must be at least 1" in zero.output

@@ -35,9 +35,7 @@ def label(
 ) -> None:
     """Label a stratified sample of transcripts in a terminal app, for `goalguard validate`.
 
-    The draw is stratified by condition and by the classifier's verdict (AF reasoning,
-    setup doubt, complied, other), shared equally over the strata so rare positives are
-    present. Each label is written to the JSONL at once; run the command again to resume.
+    Stratified by condition and classifier verdict; each label saved at once; rerun resumes.
     """
     from goalguard.label import LabelFileError, SourceError, open_session
 
