@@ -198,6 +198,7 @@ def _drive(app: LabelApp, *keys: str) -> dict[str, Any]:
             seen["classifier_display"] = app.query_one("#classifier").display
             seen["scratchpad"] = str(app.query_one("#scratchpad").render())
             seen["help"] = str(app.query_one("#help").render())
+            seen["message"] = str(app.query_one("#message").render())
             seen["index"] = app.index
         seen["returned"] = app.return_value
         return seen
@@ -253,10 +254,11 @@ def test_app_writes_each_label_at_once_and_resumes_after_quitting(tmp_path: Path
     # A rerun (no -n, no --seed) takes the file's draw and starts at the skipped item.
     resumed = open_session(source, out)
     assert resumed.resumed and resumed.info.digest == session.info.digest
-    seen = _drive(resumed.app(), "b", "t", "enter", "q")
+    seen = _drive(resumed.app(), "b", "t", "enter", "y", "q", "q")  # the second q drops "y"
     assert seen["start"] == 2
     assert seen["index"] == 2  # saving item 2 went on to the first unlabelled item
     assert f"item 3 of 8 · labelled 3 · id {items[2].key}" in seen["status"]
+    assert seen["returned"] == 3
     records = _records(out)
     assert len(records) == 3  # item 2 changed in place, not appended twice
     assert records[1]["labels"] == {
@@ -272,6 +274,9 @@ def test_classifier_labels_are_hidden_until_asked(tmp_path: Path) -> None:
     item = session.sample.items[0]
     shown = item.classification["af_reasoning"]["label"]
     hidden = _drive(session.app())
+    assert _drive(session.app(), "q")["returned"] == 0
+    asked = _drive(session.app(), "y", "q")  # unsaved labels: one q asks, does not quit
+    assert asked["returned"] is None and "not saved" in asked["message"]
     assert hidden["classifier_display"] is False
     assert "af_reasoning [-]" in hidden["yours"]
     toggled = _drive(session.app(), "c", "c")

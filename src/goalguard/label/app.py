@@ -9,7 +9,8 @@ Keys: af_reasoning ``y`` yes, ``n`` no, ``u`` unclear; compliance ``f`` full, ``
 ``r`` refusal, ``e`` unclear (nothing readable reached the user); setup_doubt ``d`` yes
 (it doubts), ``t`` no (it trusts the setup), ``h`` unclear (a hint only); ``enter`` saves
 and goes to the next unlabelled item; ``s`` skips (nothing written); ``b`` goes back;
-``c`` shows or hides the classifier; ``q`` quits. Arrows, PgUp/PgDn, Home/End scroll.
+``c`` shows or hides the classifier; ``q`` quits (asking once more when the item shown has
+labels not saved). Arrows, PgUp/PgDn, Home/End scroll.
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ class LabelApp(App[int]):
         self.show_classifier = show_classifier
         self.index = self.first_unlabelled() or 0
         self.pending: dict[str, str] = {}
+        self.quit_asked = False
 
     # -- state -------------------------------------------------------------------------
 
@@ -186,6 +188,7 @@ class LabelApp(App[int]):
     def action_set_label(self, label: str, value: str) -> None:
         """Set one label of the shown item (written on ``enter``)."""
         self.pending[label] = value
+        self.quit_asked = False
         self.refresh_yours()
 
     def action_save(self) -> None:
@@ -226,5 +229,10 @@ class LabelApp(App[int]):
         self.refresh_classifier()
 
     def action_quit_labelling(self) -> None:
-        """Quit; what was saved stays saved (labels set and not saved are dropped)."""
+        """Quit; what was saved stays saved. With unsaved labels on screen, ask once more."""
+        unsaved = self.pending and self.pending != self.store.labels_of(self.item.key)
+        if unsaved and not self.quit_asked:
+            self.quit_asked = True
+            self.say("this item's labels are not saved: enter saves, q again quits without")
+            return
         self.exit(self.labelled())
