@@ -252,9 +252,7 @@ def validate_lines(lines: Sequence[Any], results: Sequence[dict[str, Any]]) -> d
             "accuracy": _ratio(sum(t == p for t, p in with_output), len(with_output)),
         },
         "calls_per_transcript": sum(calls) / len(calls) if judged and calls else None,
-        "unreadable_rate": _ratio(sum(x["unreadable"] for x in asked), n_votes)
-        if judged
-        else None,
+        "unreadable_rate": _ratio(sum(x["unreadable"] for x in asked), n_votes) if judged else None,
         "retries": sum(x.get("retries", 0) for x in asked) if judged else None,
         "truncated": sum(x.get("truncated", 0) for x in asked) if judged else None,
     }
