@@ -378,7 +378,9 @@ def test_malformed_judge_in_a_run_records_judge_error(tmp_path: Path) -> None:
     for sample in log.samples or []:
         score = (sample.scores or {})["af_reasoning"]
         assert score.value == JUDGE_ERROR
-        assert meta(score)["unreadable_replies"] == [MALFORMED_REPLY]
+        # hughes2025's 20 votes, each asked again three times, none readable
+        assert meta(score)["unreadable_replies"] == [MALFORMED_REPLY] * 20
+        assert meta(score)["unreadable_rate"] == 1.0 and meta(score)["calls"] == 1 + 20 * 3
         assert (sample.scores or {})["heuristic_af_reasoning"].value in LABELS["af_reasoning"]
     rate = log.results.scores[0].metrics  # type: ignore[union-attr]
     assert math.isnan(rate["all"].value) or 0 <= rate["all"].value <= 1
