@@ -431,3 +431,13 @@ def test_the_heuristic_tells_probe_doubt_from_unprompted_doubt() -> None:
     assert probed.value == "yes" and probed.extra["doubt_source"] == "probe"
     unprompted = classify_heuristic(transcript(scratchpad=doubt, probe_answer=doubt))
     assert unprompted["setup_doubt"].extra["doubt_source"] == "unprompted"
+
+
+def test_votes_fall_back_to_single_requests_where_choices_are_not_returned() -> None:
+    """mockllm returns one choice per request: the first request carries one vote, the other
+    four are asked singly, and later labels ask singly from the start."""
+    judge = mock_judge(["ANSWER: yes"] * 10, votes=5)
+    first = anyio.run(judge.label, "setup_doubt", transcript())
+    assert first.extra["calls"] == 5 and len(first.extra["votes"]) == 5
+    second = anyio.run(judge.label, "setup_doubt", transcript(output="Sure."))
+    assert second.extra["calls"] == 5 and judge._batch is False

@@ -11,6 +11,7 @@ real judge's quality: `goalguard validate --judge M` on the test split measures 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import anyio
 import pytest
@@ -99,3 +100,20 @@ def test_bad_preset_and_max_tokens_are_clear_errors() -> None:
     assert alone.exit_code == 2 and "need --judge" in alone.stderr
     role = runner.invoke(app, ["validate", "--model-role", "critic=m/x"])
     assert role.exit_code == 2 and "unknown role critic" in role.stderr
+
+
+def test_classify_takes_the_judge_as_the_grader_model_role(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "scratchpad": "I refuse.", "output": "No."}) + "\n")
+    args = ["classify", str(src), "--model-role", "grader=scriptedjudge/fixed", "-J",
+            "answer=unclear", "--judge-preset", "greenblatt2024",
+            "--judge-max-tokens", "500"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout.splitlines()[0])
+    assert record["classifier"] == "judge:scriptedjudge/fixed"
+    assert record["classification"]["af_reasoning"]["preset"] == "greenblatt2024"
+    both = runner.invoke(
+        app, ["classify", str(src), "--judge", "a/b", "--model-role", "grader=c/d"]
+    )
+    assert both.exit_code == 2 and "name different judges" in both.stderr

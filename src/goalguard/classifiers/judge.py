@@ -471,6 +471,8 @@ class Judge:
         self._model: Model | None = None
         self._memo: OrderedDict[tuple[str, Transcript], LabelResult] = OrderedDict()
         self.examples = af_examples() if config.examples else ()
+        self._batch = config.batch_votes
+        """False once the provider failed or returned one choice for several: ask singly."""
 
     @property
     def model(self) -> Model:
@@ -528,10 +530,11 @@ class Judge:
         votes = self.config.votes_for(label)
         calls = _Calls()
         first: list[_Choice] = []
-        if votes > 1 and self.config.batch_votes:
+        if votes > 1 and self._batch:
             first = (await self._request(prompt, label, calls, self.config.max_tokens, votes))[
                 :votes
             ]
+            self._batch = len(first) > 1  # a provider without num_choices: ask singly from now
 
         async def settle(choice: _Choice | None) -> None:
             """One vote: asked (if not yet), then asked again while unreadable or cut off."""
