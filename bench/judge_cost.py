@@ -157,7 +157,14 @@ def main() -> None:
         return
 
     header("judge cost: calls per transcript and agreement (scripted judge)")
-    judge = ["--judge", "scriptedjudge/truth", "-J", f"noise={options.noise}"]
+    judge = [
+        "--split",
+        "synthetic",
+        "--judge",
+        "scriptedjudge/truth",
+        "-J",
+        f"noise={options.noise}",
+    ]
     settings = [(f"{v} vote{'s' if v != '1' else ''}", ["--votes", v])
                 for v in options.votes.split(",")]  # fmt: skip
     settings.append(("logprobs", ["--logprobs"]))

@@ -372,15 +372,17 @@ def test_run_with_a_judge_records_judge_and_heuristic_scores(tmp_path: Path) -> 
 def test_malformed_judge_in_a_run_records_judge_error(tmp_path: Path) -> None:
     from goalguard.task import goalguard
 
-    task = goalguard(scenario="helpful-only", limit=1, judge="scriptedjudge/malformed")
+    task = goalguard(
+        scenario="helpful-only", limit=1, judge="scriptedjudge/malformed", judge_votes=2
+    )
     log = inspect_eval(task, model="organism/faker", display="none", log_dir=str(tmp_path))[0]
     assert log.status == "success"
     for sample in log.samples or []:
         score = (sample.scores or {})["af_reasoning"]
         assert score.value == JUDGE_ERROR
-        # hughes2025's 20 votes, each asked again three times, none readable
-        assert meta(score)["unreadable_replies"] == [MALFORMED_REPLY] * 20
-        assert meta(score)["unreadable_rate"] == 1.0 and meta(score)["calls"] == 1 + 20 * 3
+        # two votes in one request, each asked again three times, none readable
+        assert meta(score)["unreadable_replies"] == [MALFORMED_REPLY] * 2
+        assert meta(score)["unreadable_rate"] == 1.0 and meta(score)["calls"] == 1 + 2 * 3
         assert (sample.scores or {})["heuristic_af_reasoning"].value in LABELS["af_reasoning"]
     rate = log.results.scores[0].metrics  # type: ignore[union-attr]
     assert math.isnan(rate["all"].value) or 0 <= rate["all"].value <= 1

@@ -314,7 +314,8 @@ def validate(
         shown = {**report, "metrics": {m.label: m.as_dict() for m in report["metrics"]}}
         typer.echo(json.dumps(shown, indent=2))
         return
-    typer.echo(f"{report['classifier']} against {path} ({report['n_lines']} lines)\n")
+    preset = f", preset {config.preset}" if config is not None else ""
+    typer.echo(f"{report['classifier']} against {path} ({report['n_lines']} lines{preset})\n")
     for metrics in report["metrics"]:
         typer.echo(format_metrics(metrics) + "\n")
     typer.echo("af_reasoning criteria:")
