@@ -84,6 +84,8 @@ def test_validate_prints_agreement_per_label_and_criterion(preset: str) -> None:
     assert 0 < report["unreadable_rate"] < 1
     if preset == "greenblatt2024":  # each annotated criterion has a criterion of its own
         assert all(row["accuracy"] > 0.9 for row in criteria.values())
+    if preset != "greenblatt2024":  # the text report once is enough (it is slow)
+        return
     text = runner.invoke(
         app, ["validate", "--split", "dev", "--judge", "scriptedjudge/truth", "-J",
               f"labels={DEV}", "--judge-preset", preset],

@@ -62,6 +62,8 @@ DEFAULT_MAX_TOKENS = 2000
 DEFAULT_THRESHOLD = 0.5
 MEMO_SIZE = 4096
 NEEDS_OUTPUT = ("compliance",)
+DERIVED_LABELS = ("intent_alignment", "partial_compliance")
+"""Labels the judge derives from its other answers instead of asking (no model call)."""
 """Labels read from the output alone: unclear, without a call, when there is none."""
 RAW_CHARS = 2000
 
@@ -139,6 +141,12 @@ class JudgeConfig:
         if self.threshold is not None:
             return self.threshold
         return self.af_preset.threshold if label == "af_reasoning" else DEFAULT_THRESHOLD
+
+    def max_requests(self, label: str) -> int:
+        """The most requests one label can take: the batched request (several votes), each
+        vote asked singly when it returns too few, and each asked again ``retries`` times."""
+        votes = self.votes_for(label)
+        return (1 if votes > 1 and self.batch_votes else 0) + votes * (1 + self.retries)
 
     @property
     def temperature(self) -> float:
