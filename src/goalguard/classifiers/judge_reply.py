@@ -43,7 +43,7 @@ ALIASES = {
 _VERDICT = r"(not met|not satisfied|does not hold|yes|no|met|true|false|satisfied|holds|" \
     r"present|absent|unclear|uncertain|unknown)"  # fmt: skip
 _FENCE = re.compile(r"```.*?(?:```|\Z)", re.S)
-_QUOTE_TAG = re.compile(r"<(quote|quotes|excerpt|evidence)\b[^>]*>.*?</\1>", re.S | re.I)
+_QUOTE_TAG = re.compile(r"<(quote_?\d*|quotes|excerpt|evidence)\b[^>]*>.*?</\1>", re.S | re.I)
 _QUOTE_LINE = re.compile(
     r"^[ \t]*(?:[-*•>]+[ \t]*)?(?:[*_]+)?(?:quote|evidence|excerpt)s?[ \t]*\d*[*_ \t]*[:\-–—].*$",
     re.M | re.I,
