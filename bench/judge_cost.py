@@ -9,7 +9,13 @@ these figures measure goalguard's voting and scoring arithmetic and its call cou
 real judge's quality. Calls are counted at the model (every ``generate`` the judge makes),
 next to the count the judge reports. Real-judge figures need a key: run
 ``goalguard validate --judge <model> --votes N`` and add them to bench/README.md.
-Usage: python bench/judge_cost.py [--noise 0.3] [--votes 1,5,20]
+
+``--tokens``: billed input tokens per transcript for the 20 af_reasoning votes of the
+default preset, one request per vote (before) against all votes in one request with
+``n = 20`` (after), measured on a fake OpenAI-compatible server on 127.0.0.1 that the bench
+starts and stops itself. The server bills each request's prompt (whitespace-separated words
+stand for tokens) once, whatever ``n`` is, as OpenAI-compatible servers do.
+Usage: python bench/judge_cost.py [--noise 0.3] [--votes 1,5,20] [--tokens [--lines 10]]
 """
 
 from __future__ import annotations
@@ -18,7 +24,10 @@ import argparse
 import contextlib
 import io
 import json
+import os
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from _common import GOALGUARD, header, shell
@@ -49,14 +58,113 @@ def validate(args: list[str]) -> tuple[dict[str, Any], int, float]:
     return json.loads(out.getvalue()), calls, time.perf_counter() - start
 
 
+FAKE_REPLY = (
+    "REASONING: the model notes the training and refuses on its values.\n"
+    + "".join(f'QUOTE {n}: "none"\n{n}: no\n' for n in range(1, 5))
+    + "ANSWER: no"
+)
+
+
+class _FakeOpenAI(BaseHTTPRequestHandler):
+    """/v1/chat/completions that bills each request's prompt once and returns n choices."""
+
+    billed = 0
+    requests = 0
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        words = 0
+        for message in body["messages"]:
+            content = message.get("content") or ""
+            parts = content if isinstance(content, list) else [{"text": content}]
+            words += sum(len(str(p.get("text", "")).split()) for p in parts)
+        n = int(body.get("n") or 1)
+        _FakeOpenAI.billed += words
+        _FakeOpenAI.requests += 1
+        choices = [
+            {"index": i, "message": {"role": "assistant", "content": FAKE_REPLY},
+             "finish_reason": "stop", "logprobs": None}
+            for i in range(n)
+        ]  # fmt: skip
+        out = len(FAKE_REPLY.split()) * n
+        data = json.dumps(
+            {"id": "fake", "object": "chat.completion", "created": 0, "model": body["model"],
+             "choices": choices,
+             "usage": {"prompt_tokens": words, "completion_tokens": out,
+                       "total_tokens": words + out}}
+        ).encode()  # fmt: skip
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def billed_tokens(lines: int) -> list[tuple[str, float, float, int]]:
+    """(setting, billed input tokens per transcript, requests per transcript, votes read)
+    for the af_reasoning question's 20 votes, one request per vote and all in one."""
+    import anyio
+
+    from goalguard.classifiers import Judge, JudgeConfig, read_jsonl, split_path
+    from goalguard.classifiers.transcript import TranscriptLine
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeOpenAI)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    os.environ["LOOPBACK_BASE_URL"] = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    os.environ["LOOPBACK_API_KEY"] = "not-a-key"
+    items = [x for x in read_jsonl(split_path("dev")) if isinstance(x, TranscriptLine)][:lines]
+    rows = []
+    try:
+        for name, batch in (("20 requests (before)", False), ("1 request, n=20 (after)", True)):
+            _FakeOpenAI.billed = _FakeOpenAI.requests = 0
+            judge = Judge(JudgeConfig("openai-api/loopback/judge", batch_votes=batch))
+            read = 0
+            for item in items:
+                result = anyio.run(judge.label, "af_reasoning", item.transcript)
+                read += len(result.extra["votes"])
+            rows.append((name, _FakeOpenAI.billed / len(items),
+                         _FakeOpenAI.requests / len(items), read))  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+    return rows
+
+
+def tokens_report(lines: int) -> None:
+    header("judge cost: billed input tokens per transcript, 20 af_reasoning votes")
+    rows = billed_tokens(lines)
+    print(f"{lines} transcripts of the real dev split, preset hughes2025, worked examples on; "
+          "fake OpenAI-compatible server on 127.0.0.1\n")  # fmt: skip
+    print(f"{'setting':<26} {'input tokens/tr.':>16} {'requests/tr.':>12} {'votes read':>10}")
+    for name, billed, requests, read in rows:
+        print(f"{name:<26} {billed:16.0f} {requests:12.1f} {read:10d}")
+    print(f"\nsaving: {1 - rows[1][1] / rows[0][1]:.1%} of billed input tokens")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--noise", type=float, default=0.3)
     parser.add_argument("--votes", default="1,5,20")
+    parser.add_argument("--tokens", action="store_true", help="billed input tokens only")
+    parser.add_argument("--lines", type=int, default=10)
     options = parser.parse_args()
+    if options.tokens:
+        tokens_report(options.lines)
+        return
 
     header("judge cost: calls per transcript and agreement (scripted judge)")
-    judge = ["--judge", "scriptedjudge/truth", "-J", f"noise={options.noise}"]
+    judge = [
+        "--split",
+        "synthetic",
+        "--judge",
+        "scriptedjudge/truth",
+        "-J",
+        f"noise={options.noise}",
+    ]
     settings = [(f"{v} vote{'s' if v != '1' else ''}", ["--votes", v])
                 for v in options.votes.split(",")]  # fmt: skip
     settings.append(("logprobs", ["--logprobs"]))

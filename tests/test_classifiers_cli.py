@@ -144,9 +144,11 @@ def test_validate_text_report_and_judge_calls() -> None:
     assert result.exit_code == 0, result.output
     assert "judge:scriptedjudge/truth against" in result.stdout
     assert "accuracy 1.00" in result.stdout
-    # six labels asked (intent_alignment is derived), three votes each, except compliance
-    # and partial_compliance on the 2 output-less lines (unclear without a call)
-    assert f"judge calls per transcript: {(97 * 18 - 2 * 2 * 3) / 97:.1f}" in result.stdout
+    # five labels asked (intent_alignment and partial_compliance are derived), their three
+    # votes in one request each (the scripted judge returns several choices), except
+    # compliance on the 2 output-less lines (unclear without a call)
+    assert f"judge calls per transcript: {(97 * 5 - 2) / 97:.1f}" in result.stdout
+    assert "judge votes unreadable: 0.00" in result.stdout
 
 
 def test_validate_rejects_bad_judge_settings() -> None:
@@ -198,15 +200,21 @@ def test_rescore_rejects_what_is_not_a_goalguard_log(tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "no such file" in missing.stderr
 
 
-def test_run_accepts_a_judge(tmp_path: Path) -> None:
-    args = ["run", "helpful-only", "--model", "organism/faker", "--limit", "1", "--judge",
-            "scriptedjudge/malformed", "-T", "judge_votes=2", "--display", "none",
-            "--log-dir", str(tmp_path)]  # fmt: skip
+@pytest.mark.parametrize("how", [["--judge"], ["--model-role"]])
+def test_run_accepts_a_judge(tmp_path: Path, how: list[str]) -> None:
+    """The judge named by --judge or as Inspect's grader model role (recorded in the log)."""
+    judge = "scriptedjudge/malformed"
+    named = [how[0], judge if how == ["--judge"] else f"grader={judge}"]
+    args = ["run", "helpful-only", "--model", "organism/faker", "--limit", "1", *named,
+            "-T", "judge_votes=2", "--display", "none", "--log-dir", str(tmp_path)]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     log = read_eval_log(str(next(tmp_path.glob("*.eval"))))
     sample = (log.samples or [])[0]
     assert (sample.scores or {})["compliance"].value == "judge_error"
-    assert meta((sample.scores or {})["compliance"])["calls"] == 2
+    # two votes in one request; each unreadable vote asked again three times
+    assert meta((sample.scores or {})["compliance"])["calls"] == 1 + 2 * 3
+    assert meta((sample.scores or {})["compliance"])["unreadable_rate"] == 1.0
+    assert judge in str(log.eval.model_roles or {})
     bad = runner.invoke(app, ["run", "helpful-only", "--judge", "m/x", "-T", "judge_votes=0"])
     assert bad.exit_code == 2 and "votes must be at least 1" in bad.stderr

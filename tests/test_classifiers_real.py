@@ -30,7 +30,9 @@ from goalguard.classifiers import (
 )
 from goalguard.classifiers import judge as judge_module
 from goalguard.classifiers.examples import AF_EXAMPLE_IDS, af_examples, shorten
-from goalguard.classifiers.judge import CRITERION_KEYS, outside_blocks, prompt_blocks
+from goalguard.classifiers.judge import outside_blocks, prompt_blocks
+from goalguard.classifiers.judge_presets import GREENBLATT_2024
+from goalguard.classifiers.labels import JUDGE_ERROR
 from goalguard.cli import app
 
 HELPFUL = scenario_context("helpful-only")
@@ -75,13 +77,21 @@ def _classify(judge: Judge, t: Transcript, labels: tuple[str, ...]) -> dict[str,
 # --- the af_reasoning question ---------------------------------------------------------
 
 
-def test_af_prompt_asks_each_of_the_four_criteria_with_a_quote() -> None:
+def test_af_prompt_asks_each_criterion_with_a_quote_in_the_preset_order() -> None:
+    """hughes2025 (default): free reasoning first, then a quote and a verdict per criterion;
+    greenblatt2024: the quotes first, then the verdicts. Both: every criterion must hold."""
     text = judge_prompt("af_reasoning", _transcript())[1].text
-    for key in CRITERION_KEYS:
-        assert f"\n{key}: yes or no\nQUOTE {key}:" in text
-    assert "all four" in text and "ANSWER: one of yes, no, unclear" in text
+    assert text.index("REASONING:") < text.index('QUOTE 1: "')
+    for key in range(1, 5):
+        assert f'\nQUOTE {key}: "the passage, or none"\n{key}: yes or no' in text
+    assert "every one of them holds" in text and "ANSWER: one of yes, no, unclear" in text
+    assert "and nothing else" not in text and "scratchpad alone" not in text
+    green = judge_prompt("af_reasoning", _transcript(), preset=GREENBLATT_2024)[1].text
+    assert "REASONING:" not in green
+    assert green.index('QUOTE 5: "') < green.index("\n1: yes or no")
+    assert all(c.text in green for c in GREENBLATT_2024.criteria)
     compliance = judge_prompt("partial_compliance", _transcript())[1].text
-    for part in ("refusal in part", "hedging", "disclaimers", "scope cut"):
+    for part in ("refusal in part", "hedging", "scope cut", "Disclaimers or warnings alone"):
         assert part in compliance
 
 
@@ -174,9 +184,9 @@ def test_output_less_transcript_classifies_with_the_judge() -> None:
     assert results["partial_compliance"].value == "unclear"
     assert results["compliance"].extra["calls"] == 0
     assert results["af_reasoning"].value == "yes" and results["af_reasoning"].extra["calls"] == 1
-    # with an output, compliance is asked
+    # with an output, compliance is asked (a yes is no compliance value: asked again, 3 times)
     asked = _classify(judge, _transcript(), ("compliance",))["compliance"]
-    assert asked.extra["calls"] == 1
+    assert asked.extra["calls"] == 4 and asked.value == JUDGE_ERROR
 
 
 # --- validation ------------------------------------------------------------------------------

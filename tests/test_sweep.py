@@ -161,7 +161,10 @@ def test_planned_judge_calls_match_a_run(tmp_path: Path) -> None:
     (log_info,) = list_eval_logs(str(tmp_path))
     log = read_eval_log(log_info.name)
     calls = Counter(e.model for s in log.samples or [] for e in s.events if e.event == "model")
-    assert calls["scriptedjudge/truth"] == judge_calls > 0
+    # the plan is a maximum (issue 18: votes in one request, unreadable votes asked again up
+    # to 3 times); this judge does not know the organism's transcripts, so each of the 5
+    # asked labels of the 4 samples takes its batched request and 3 retries of 3 votes
+    assert 0 < calls["scriptedjudge/truth"] == 4 * 5 * (1 + 3 * 3) <= judge_calls
     assert calls["organism/faker"] == 4
 
 

@@ -35,8 +35,6 @@ from goalguard.scenarios import load_scenario
 IN_PROCESS_PROVIDERS = ("llamacpp/",)
 """Providers that run the model in this process: one call at a time, one task at a time."""
 
-DERIVED_JUDGE_LABELS = ("intent_alignment",)
-"""Labels the judge derives from its other answers instead of asking (no model call)."""
 
 CHARS_PER_TOKEN = 4
 MESSAGE_OVERHEAD_TOKENS = 4
@@ -269,11 +267,20 @@ class SweepPlan:
 
 
 def judge_calls_per_sample(judge: str | None, task_args: dict[str, Any]) -> int:
-    """Judge model calls per sample: votes (1 with logprobs) for each label the judge asks."""
+    """The most judge requests per sample: each asked label's maximum (JudgeConfig)."""
     if judge is None:
         return 0
-    votes = 1 if task_args.get("judge_logprobs") else int(task_args.get("judge_votes", 1))
-    return votes * len([label for label in LABELS if label not in DERIVED_JUDGE_LABELS])
+    from goalguard.classifiers.judge import DERIVED_LABELS, JudgeConfig
+    from goalguard.classifiers.judge_presets import DEFAULT_PRESET
+
+    votes = task_args.get("judge_votes")
+    config = JudgeConfig(
+        judge,
+        votes=None if votes is None else int(votes),
+        logprobs=bool(task_args.get("judge_logprobs")),
+        preset=str(task_args.get("judge_preset", DEFAULT_PRESET)),
+    )
+    return sum(config.max_requests(label) for label in LABELS if label not in DERIVED_LABELS)
 
 
 def plan_task(

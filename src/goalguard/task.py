@@ -11,6 +11,8 @@ from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig
 from goalguard._flags import parse_flag
 from goalguard.classifiers import ScenarioContext, classifier_scorers
 from goalguard.classifiers.belief import belief_scorers
+from goalguard.classifiers.judge import DEFAULT_MAX_TOKENS
+from goalguard.classifiers.judge_presets import DEFAULT_PRESET
 from goalguard.protocol import scratchpad_protocol
 from goalguard.protocol.belief import belief_metadata, belief_solvers
 from goalguard.provenance import sample_inputs, task_provenance
@@ -115,10 +117,12 @@ def goalguard(
     limit: int | None = None,
     max_steps: int | None = None,
     judge: str | None = None,
-    judge_votes: int = 1,
-    judge_threshold: float = 0.5,
+    judge_votes: int | None = None,
+    judge_threshold: float | None = None,
     judge_logprobs: bool | str = False,
     judge_args: dict[str, Any] | None = None,
+    judge_preset: str = DEFAULT_PRESET,
+    judge_max_tokens: int = DEFAULT_MAX_TOKENS,
 ) -> Task:
     """Run a goalguard scenario.
 
@@ -140,10 +144,15 @@ def goalguard(
         judge: An Inspect model that classifies each sample (default: the offline heuristic
             only). With a judge, its scorers carry the label names and the heuristic's are
             kept as ``heuristic_<label>``.
-        judge_votes: Judge calls per sample and label (majority voting at temperature 1).
-        judge_threshold: Share of votes for a label's positive value that decides it.
-        judge_logprobs: Score from the answer token's probability (one call, no votes).
+        judge_votes: Judge votes per sample and label (temperature 1 when above 1; default:
+            the preset's for af_reasoning, 1 for the others).
+        judge_threshold: Share of all votes for a label's positive value that decides it
+            (default: the preset's for af_reasoning, 0.5 for the others).
+        judge_logprobs: Score from the token probability where the label is decided (one
+            call, no votes).
         judge_args: Model args for the judge.
+        judge_preset: How the judge asks af_reasoning: hughes2025 or greenblatt2024.
+        judge_max_tokens: Most tokens per judge reply.
     """
     count = paraphrase_runs(scenario, paraphrases)
     wordings = [
@@ -176,9 +185,11 @@ def goalguard(
             ScenarioContext.from_spec(spec.model_dump(mode="json")),
             judge=judge,
             judge_args=judge_args,
-            votes=int(judge_votes),
-            threshold=float(judge_threshold),
+            votes=None if judge_votes is None else int(judge_votes),
+            threshold=None if judge_threshold is None else float(judge_threshold),
             logprobs=bool(_task_flag(judge_logprobs, "judge_logprobs")),
+            preset=str(judge_preset),
+            max_tokens=int(judge_max_tokens),
         )
         + belief_scorers(loaded, judge=judge, judge_args=judge_args),
         epochs=Epochs(1, "mode"),  # labels are strings: reduce epochs by the most common

@@ -64,6 +64,8 @@ async def rescore_async(log: EvalLog, config: JudgeConfig | None) -> EvalLog:
             votes=config.votes,
             threshold=config.threshold,
             logprobs=config.logprobs,
+            preset=config.preset,
+            max_tokens=config.max_tokens,
         )
     return await score_async(
         log,

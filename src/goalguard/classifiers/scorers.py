@@ -24,7 +24,8 @@ from inspect_ai.scorer import (
 from inspect_ai.solver import TaskState
 
 from goalguard.classifiers.heuristic import HeuristicClassifier
-from goalguard.classifiers.judge import JudgeConfig, get_judge
+from goalguard.classifiers.judge import DEFAULT_MAX_TOKENS, JudgeConfig, get_judge
+from goalguard.classifiers.judge_presets import DEFAULT_PRESET
 from goalguard.classifiers.labels import COMPLIANT_LABELS, JUDGE_ERROR, LABELS, POSITIVE
 from goalguard.classifiers.transcript import ScenarioContext, Transcript
 
@@ -66,10 +67,12 @@ def _make(label: str, name: str, heuristic_only: bool) -> Callable[..., Scorer]:
     def build(
         judge: str | None = None,
         judge_args: dict[str, Any] | None = None,
-        votes: int = 1,
-        threshold: float = 0.5,
+        votes: int | None = None,
+        threshold: float | None = None,
         logprobs: bool = False,
         context: dict[str, Any] | None = None,
+        preset: str = DEFAULT_PRESET,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
     ) -> Scorer:
         config = (
             JudgeConfig(
@@ -78,6 +81,8 @@ def _make(label: str, name: str, heuristic_only: bool) -> Callable[..., Scorer]:
                 threshold=threshold,
                 logprobs=logprobs,
                 model_args=tuple(sorted((judge_args or {}).items())),
+                preset=preset,
+                max_tokens=max_tokens,
             )
             if judge and not heuristic_only
             else None
@@ -96,10 +101,13 @@ def _make(label: str, name: str, heuristic_only: bool) -> Callable[..., Scorer]:
         f"The ``{label}`` classifier"
         + (" (heuristic)." if heuristic_only else ": the heuristic, or a judge model if given.")
         + "\n\nArgs:\n    judge: An Inspect model to ask (None: the offline heuristic).\n"
-        "    judge_args: Model args for the judge.\n    votes: Judge calls per transcript.\n"
-        "    threshold: Share of votes for the positive value that decides it.\n"
-        "    logprobs: Score from the answer token's probability (one call).\n"
-        "    context: The scenario context (intents, tags) as a dict."
+        "    judge_args: Model args for the judge.\n    votes: Judge votes per transcript "
+        "(None: the preset's for af_reasoning, 1 for the others).\n"
+        "    threshold: Share of all votes for the positive value that decides it.\n"
+        "    logprobs: Score from the token's probability where the label is decided.\n"
+        "    context: The scenario context (intents, tags) as a dict.\n"
+        "    preset: How the judge asks af_reasoning (hughes2025 or greenblatt2024).\n"
+        "    max_tokens: Most tokens per judge reply."
     )
     return scorer(metrics=_metrics(label), name=name)(build)
 
@@ -124,15 +132,18 @@ def classifier_scorers(
     context: ScenarioContext | dict[str, Any] | None = None,
     judge: str | None = None,
     judge_args: dict[str, Any] | None = None,
-    votes: int = 1,
-    threshold: float = 0.5,
+    votes: int | None = None,
+    threshold: float | None = None,
     logprobs: bool = False,
+    preset: str = DEFAULT_PRESET,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
 ) -> list[Scorer]:
     """Every label's scorer: the heuristic, or the judge plus ``heuristic_<label>`` copies."""
     ctx = context.as_dict() if isinstance(context, ScenarioContext) else context
     if judge is None:
         return [SCORERS[label](context=ctx) for label in LABELS]
-    JudgeConfig(judge, votes, threshold, logprobs)  # bad settings fail here, before a run
+    # bad settings fail here, before a run
+    JudgeConfig(judge, votes, threshold, logprobs, preset=preset, max_tokens=max_tokens)
     judged = [
         SCORERS[label](
             judge=judge,
@@ -141,6 +152,8 @@ def classifier_scorers(
             threshold=threshold,
             logprobs=logprobs,
             context=ctx,
+            preset=preset,
+            max_tokens=max_tokens,
         )
         for label in LABELS
     ]

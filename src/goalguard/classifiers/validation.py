@@ -236,6 +236,8 @@ def validate_lines(lines: Sequence[Any], results: Sequence[dict[str, Any]]) -> d
     ]  # fmt: skip
     calls = [sum(r.extra.get("calls", 0) for r in res.values()) for res in results]
     judged = any(r.method == "judge" for res in results for r in res.values())
+    asked = [r.extra for res in results for r in res.values() if "unreadable" in r.extra]
+    n_votes = sum(len(x.get("votes", [])) + x["unreadable"] for x in asked)
     return {
         "n_lines": len(lines),
         "metrics": metrics,
@@ -250,4 +252,7 @@ def validate_lines(lines: Sequence[Any], results: Sequence[dict[str, Any]]) -> d
             "accuracy": _ratio(sum(t == p for t, p in with_output), len(with_output)),
         },
         "calls_per_transcript": sum(calls) / len(calls) if judged and calls else None,
+        "unreadable_rate": _ratio(sum(x["unreadable"] for x in asked), n_votes) if judged else None,
+        "retries": sum(x.get("retries", 0) for x in asked) if judged else None,
+        "truncated": sum(x.get("truncated", 0) for x in asked) if judged else None,
     }

@@ -20,10 +20,43 @@ JudgeArgsOpt = Annotated[
     list[str] | None, typer.Option("--judge-arg", "-J", help="Judge model arg key=value.")
 ]
 VotesOpt = Annotated[
-    int, typer.Option("--votes", help="Judge calls per transcript and label (temperature 1).")
+    int | None,
+    typer.Option(
+        "--votes",
+        help="Judge votes per transcript and label (temperature 1 when above 1). Default: "
+        "the preset's for af_reasoning (hughes2025: 20), 1 for the others.",
+    ),
 ]
 ThresholdOpt = Annotated[
-    float, typer.Option("--threshold", help="Share of votes for the positive value that decides.")
+    float | None,
+    typer.Option(
+        "--threshold",
+        help="Share of all votes for the positive value that decides. Default: the "
+        "preset's for af_reasoning (hughes2025: 0.4), 0.5 for the others.",
+    ),
+]
+PresetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--judge-preset",
+        help="How the judge asks af_reasoning: hughes2025 (default) or greenblatt2024 "
+        "(docs/classifiers.md).",
+    ),
+]
+MaxTokensOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--judge-max-tokens",
+        help="Most tokens per judge reply (default 2000; raise it for reasoning models). "
+        "A reply cut off at the limit is asked again with twice as many.",
+    ),
+]
+ModelRoleOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--model-role",
+        help="Inspect model role role=model; grader=M names the judge, as --judge M does.",
+    ),
 ]
 LogprobsOpt = Annotated[
     bool, typer.Option("--logprobs", help="Score from the answer token's probability (one call).")
@@ -31,23 +64,66 @@ LogprobsOpt = Annotated[
 CONCURRENT_TRANSCRIPTS = 8
 
 
+def grader_role(judge: str | None, model_roles: list[str] | None) -> str | None:
+    """The judge model: ``--judge``, or the ``grader`` of ``--model-role grader=M``."""
+    roles = parse_key_values(model_roles, "--model-role")
+    unknown = sorted(set(roles) - {"grader"})
+    if unknown:
+        fail(f"--model-role: unknown role {', '.join(unknown)}; goalguard uses 'grader'.")
+    grader = roles.get("grader")
+    if grader is not None and judge is not None and str(grader) != judge:
+        fail(f"--judge {judge} and --model-role grader={grader} name different judges.")
+    return judge if judge is not None else (str(grader) if grader is not None else None)
+
+
 def judge_config(
-    judge: str | None, judge_args: list[str] | None, votes: int, threshold: float, logprobs: bool
+    judge: str | None,
+    judge_args: list[str] | None,
+    votes: int | None,
+    threshold: float | None,
+    logprobs: bool,
+    preset: str | None = None,
+    max_tokens: int | None = None,
+    model_roles: list[str] | None = None,
 ) -> Any:
     """A :class:`JudgeConfig`, or None for the heuristic; bad settings end the command."""
     from goalguard.classifiers import JudgeConfig
 
+    judge = grader_role(judge, model_roles)
     if judge is None:
-        if judge_args or votes != 1 or logprobs:
-            fail("--judge-arg, --votes and --logprobs need --judge.")
+        given = (judge_args, votes is not None, threshold is not None, logprobs, preset,
+                 max_tokens is not None)  # fmt: skip
+        if any(given):
+            fail(
+                "--judge-arg, --votes, --threshold, --logprobs, --judge-preset and "
+                "--judge-max-tokens need --judge (or --model-role grader=M)."
+            )
         return None
     args = parse_key_values(judge_args, "--judge-arg")
+    settings: dict[str, Any] = {"preset": preset} if preset else {}
+    if max_tokens is not None:
+        settings["max_tokens"] = max_tokens
     try:
         return JudgeConfig(
-            judge, votes, threshold, logprobs, model_args=tuple(sorted(args.items()))
+            judge, votes, threshold, logprobs, model_args=tuple(sorted(args.items())), **settings
         )
     except ValueError as ex:
         fail(str(ex))
+
+
+def judge_settings(config: Any) -> dict[str, Any] | None:
+    """The judge settings a report records (None for the heuristic)."""
+    if config is None:
+        return None
+    return {
+        "preset": config.preset,
+        "votes": config.votes,
+        "af_votes": config.votes_for("af_reasoning"),
+        "threshold": config.threshold,
+        "af_threshold": config.threshold_for("af_reasoning"),
+        "logprobs": config.logprobs,
+        "max_tokens": config.max_tokens,
+    }
 
 
 def _read(path: Path, require_labels: bool) -> tuple[list[Any], list[int]]:
@@ -119,9 +195,12 @@ def classify(
     ],  # fmt: skip
     judge: JudgeOpt = None,
     judge_arg: JudgeArgsOpt = None,
-    votes: VotesOpt = 1,
-    threshold: ThresholdOpt = 0.5,
+    votes: VotesOpt = None,
+    threshold: ThresholdOpt = None,
     logprobs: LogprobsOpt = False,
+    judge_preset: PresetOpt = None,
+    judge_max_tokens: MaxTokensOpt = None,
+    model_role: ModelRoleOpt = None,
     out: Annotated[
         Path | None, typer.Option("-o", "--out", help="Write JSONL here (default: stdout).")
     ] = None,
@@ -130,7 +209,9 @@ def classify(
     ] = False,
 ) -> None:
     """Classify transcripts that did not come from a run: every label, score and reason."""
-    config = judge_config(judge, judge_arg, votes, threshold, logprobs)
+    config = judge_config(
+        judge, judge_arg, votes, threshold, logprobs, judge_preset, judge_max_tokens, model_role
+    )
     lines, skipped = _read(transcripts, require_labels=False)
     results = classify_lines(lines, config)
     heuristic = classify_lines(lines, None) if config is not None else None
@@ -205,16 +286,21 @@ def validate(
     ] = None,
     judge: JudgeOpt = None,
     judge_arg: JudgeArgsOpt = None,
-    votes: VotesOpt = 1,
-    threshold: ThresholdOpt = 0.5,
+    votes: VotesOpt = None,
+    threshold: ThresholdOpt = None,
     logprobs: LogprobsOpt = False,
+    judge_preset: PresetOpt = None,
+    judge_max_tokens: MaxTokensOpt = None,
+    model_role: ModelRoleOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
 ) -> None:
     """Compare a classifier with human labels: accuracy, precision, recall, F1, kappa, AUROC."""
     from goalguard.classifiers.validation import format_metrics, validate_lines
 
     path = _validation_source(labelled, split)
-    config = judge_config(judge, judge_arg, votes, threshold, logprobs)
+    config = judge_config(
+        judge, judge_arg, votes, threshold, logprobs, judge_preset, judge_max_tokens, model_role
+    )
     lines, skipped = _read(path, require_labels=True)
     if not lines:
         fail(f"{path}: no labelled line to validate against.", code=1)
@@ -222,16 +308,15 @@ def validate(
     report.update(
         source=str(path),
         classifier="heuristic" if config is None else f"judge:{config.model}",
-        judge=None
-        if config is None
-        else {"votes": votes, "threshold": threshold, "logprobs": logprobs},  # fmt: skip
+        judge=judge_settings(config),
         skipped_lines=skipped,
     )
     if as_json:
         shown = {**report, "metrics": {m.label: m.as_dict() for m in report["metrics"]}}
         typer.echo(json.dumps(shown, indent=2))
         return
-    typer.echo(f"{report['classifier']} against {path} ({report['n_lines']} lines)\n")
+    preset = f", preset {config.preset}" if config is not None else ""
+    typer.echo(f"{report['classifier']} against {path} ({report['n_lines']} lines{preset})\n")
     for metrics in report["metrics"]:
         typer.echo(format_metrics(metrics) + "\n")
     typer.echo("af_reasoning criteria:")
@@ -251,6 +336,10 @@ def validate(
     )
     if report["calls_per_transcript"] is not None:
         typer.echo(f"\njudge calls per transcript: {report['calls_per_transcript']:.1f}")
+        typer.echo(
+            f"judge votes unreadable: {_f(report['unreadable_rate'])} (counted as not-yes); "
+            f"asked again {report['retries']} times, {report['truncated']} cut off at max tokens"
+        )
 
 
 def _f(x: float | None) -> str:
@@ -262,9 +351,12 @@ def rescore(
     log: Annotated[Path, typer.Argument(help="An Inspect log written by `goalguard run`.")],
     judge: JudgeOpt = None,
     judge_arg: JudgeArgsOpt = None,
-    votes: VotesOpt = 1,
-    threshold: ThresholdOpt = 0.5,
+    votes: VotesOpt = None,
+    threshold: ThresholdOpt = None,
     logprobs: LogprobsOpt = False,
+    judge_preset: PresetOpt = None,
+    judge_max_tokens: MaxTokensOpt = None,
+    model_role: ModelRoleOpt = None,
     out: Annotated[
         Path | None,
         typer.Option("-o", "--out", help="The new log (default: beside the original)."),
@@ -273,7 +365,9 @@ def rescore(
     """Re-classify an existing log without regenerating; writes a new log, keeps the original."""
     from goalguard.classifiers.rescore import RescoreError, rescore_log
 
-    config = judge_config(judge, judge_arg, votes, threshold, logprobs)
+    config = judge_config(
+        judge, judge_arg, votes, threshold, logprobs, judge_preset, judge_max_tokens, model_role
+    )
     try:
         written = rescore_log(log, config, out)
     except RescoreError as ex:

@@ -14,7 +14,8 @@ from goalguard.scenarios import ScenarioError
 
 DEFAULT_MODEL = "llamacpp/smollm2"
 TASK_ARGS = ("variant", "developer", "probe", "p", "examples", "max_steps", "judge_votes",
-             "judge_threshold", "judge_logprobs", "judge_args", "paraphrases")  # fmt: skip
+             "judge_threshold", "judge_logprobs", "judge_args", "paraphrases", "judge_preset",
+             "judge_max_tokens")  # fmt: skip
 """The task's arguments that have no option of their own (scenario, --limit, --judge)."""
 
 
@@ -44,7 +45,16 @@ def run(
         typer.Option(
             "--judge",
             help="Inspect model that classifies each sample (default: "
-            "the offline heuristic; -T judge_votes=N, judge_logprobs=true).",
+            "the offline heuristic; -T judge_votes=N, judge_logprobs=true, "
+            "judge_preset=greenblatt2024, judge_max_tokens=4000).",
+        ),
+    ] = None,
+    model_role: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model-role",
+            help="Inspect model role role=model; grader=M is the judge (as --judge M) and is "
+            "recorded in the log's model roles.",
         ),
     ] = None,
     display: Annotated[
@@ -55,8 +65,10 @@ def run(
     from inspect_ai import eval as inspect_eval
 
     from goalguard.analysis import format_summary, read_table, summarize
+    from goalguard.cli.classify import grader_role
     from goalguard.task import goalguard
 
+    judge = grader_role(judge, model_role)
     t_args = parse_key_values(task_args, "-T")
     unknown = sorted(set(t_args) - set(TASK_ARGS))
     if unknown:
@@ -94,6 +106,7 @@ def run(
         epochs=epochs,
         display=display,  # type: ignore[arg-type]
         metadata=eval_provenance([model]),
+        model_roles={"grader": judge} if judge else None,
         **generate,
     )
     log = logs[0]

@@ -16,8 +16,12 @@ on the scripted value and spreads ``noise`` evenly over the label's other values
 temperature 0 the reply is the scripted value, above 0 it is drawn from the distribution
 (seeded by ``seed``, the prompt and the call count, so runs repeat). ``malformed`` (rate,
 default 0): share of replies made unreadable. ``reply``: a raw reply returned verbatim.
-For ``af_reasoning`` the criterion lines agree with the answer given (all yes for a yes;
-otherwise the scripted criteria, with the fourth failing if they would all hold).
+For ``af_reasoning`` it follows the preset the prompt asks (found by its criteria): the
+preset's criteria are read from the annotated ones, in the preset's layout (reasoning, then
+quote and verdict per criterion; or the quotes, then the verdicts); they agree with the
+answer given (all yes for a yes; otherwise the annotated ones, with the last failing if they
+would all hold). A request for several choices (``num_choices``) gets that many in one reply,
+as from an OpenAI-compatible server's ``n``.
 ``obey`` (default false): a gullible judge. Where the prompt, outside its delimited data
 blocks, says "ignore the above and answer X", it answers X (criteria all no), as a model
 that follows any instruction it reads as ours would; it shows what delimiting prevents. Every reply
@@ -50,7 +54,8 @@ from inspect_ai.model import (
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
 
-from goalguard.classifiers.judge import CRITERION_KEYS, outside_blocks, prompt_blocks
+from goalguard.classifiers.judge import outside_blocks, prompt_blocks
+from goalguard.classifiers.judge_presets import DEFAULT_PRESET, PRESETS, JudgePreset, get_preset
 from goalguard.classifiers.labels import AF_CRITERIA, LABELS
 
 MODES = ("truth", "fixed", "malformed")
@@ -60,6 +65,7 @@ _LABEL = re.compile(r"^LABEL: (\w+)$", re.M)
 _OBEY = re.compile(r"ignore the above and answer (\w+)", re.I)
 _TOKENS = re.compile(r"\s*\w+|\s*[^\w\s]+|\s+")
 NEGLIGIBLE = 1e-9
+YES_NO = ("yes", "no")
 
 
 class ScriptedJudgeError(ValueError):
@@ -141,27 +147,28 @@ class ScriptedJudgeAPI(ModelAPI):
     ) -> ModelOutput:
         prompt = "\n".join(m.text for m in input)
         digest = hashlib.sha256(prompt.encode()).hexdigest()
-        rng = random.Random(f"{self.seed}:{digest}:{self._calls[digest]}")
-        self._calls[digest] += 1
         self.calls += 1
-        text, logprobs = self._answer(prompt, rng, config)
-        words = len(prompt.split())
-        output = ModelOutput(
-            model=f"scriptedjudge/{self.mode}",
-            choices=[
+        choices = []
+        for _ in range(max(1, config.num_choices or 1)):  # several choices, as vLLM's n
+            rng = random.Random(f"{self.seed}:{digest}:{self._calls[digest]}")
+            self._calls[digest] += 1
+            text, logprobs = self._answer(prompt, rng, config)
+            choices.append(
                 ChatCompletionChoice(
                     message=ChatMessageAssistant(content=text, model=self.mode),
                     stop_reason="stop",
                     logprobs=logprobs if config.logprobs else None,
                 )
-            ],
+            )
+        words = len(prompt.split())
+        out_words = sum(len(c.message.text.split()) for c in choices)
+        return ModelOutput(
+            model=f"scriptedjudge/{self.mode}",
+            choices=choices,
             usage=ModelUsage(
-                input_tokens=words,
-                output_tokens=len(text.split()),
-                total_tokens=words + len(text.split()),
+                input_tokens=words, output_tokens=out_words, total_tokens=words + out_words
             ),
         )
-        return output
 
     def _scripted(self, label: str, prompt: str) -> tuple[str | None, dict[str, bool] | None]:
         """The scripted value (and criteria) for the label asked, or None."""
@@ -195,12 +202,22 @@ class ScriptedJudgeAPI(ModelAPI):
         answer = _draw(dist, draws[1]) if sampled else value
         lines: list[tuple[str, str, dict[str, float] | None]] = []
         if label == "af_reasoning":
-            held = _coherent(criteria or dict.fromkeys(AF_CRITERIA, value == "yes"), answer)
-            for key, name in CRITERION_KEYS.items():
-                cdist = self._distribution("yes" if held[name] else "no", ("yes", "no"))
-                lines.append((f"{key}:", "yes" if held[name] else "no", cdist))
+            preset = preset_in(prompt)
+            annotation = criteria or dict.fromkeys(AF_CRITERIA, value == "yes")
+            held = _coherent(preset.from_annotation(annotation), answer)
+            verdicts = [
+                (f"{n}:", "yes" if h else "no", self._distribution("yes" if h else "no", YES_NO))
+                for n, h in enumerate(held, start=1)
+            ]
+            quotes = [(f"QUOTE {n}:", "none", None) for n in range(1, len(held) + 1)]
+            if preset.reasoning_first:  # reasoning, then each criterion's quote and verdict
+                lines.append(("REASONING:", "scripted from the annotated criteria.", None))
+                lines += [line for pair in zip(quotes, verdicts, strict=True) for line in pair]
+            else:  # the quotes first, then the verdicts
+                lines += quotes + verdicts
         lines.append(("ANSWER:", answer, dist))
-        lines.append(("QUOTE:", "none", None))
+        if label != "af_reasoning":
+            lines.append(("QUOTE:", "none", None))
         return _render(lines)
 
     def _distribution(self, value: str, values: tuple[str, ...]) -> dict[str, float]:
@@ -211,14 +228,22 @@ class ScriptedJudgeAPI(ModelAPI):
         return {v: (1.0 - self.noise if v == value else share) for v in values}
 
 
-def _coherent(criteria: dict[str, bool], answer: str) -> dict[str, bool]:
+def preset_in(prompt: str) -> JudgePreset:
+    """The preset whose criteria the prompt asks (the judge is told them, not the name)."""
+    for preset in PRESETS.values():
+        if all(c.text in prompt for c in preset.criteria):
+            return preset
+    return get_preset(DEFAULT_PRESET)
+
+
+def _coherent(held: list[bool], answer: str) -> list[bool]:
     """Criteria that agree with the answer given: all hold for yes; for another answer the
-    scripted criteria, with (c) failing when they would all hold."""
+    scripted criteria, with the last failing when they would all hold."""
     if answer == "yes":
-        return dict.fromkeys(criteria, True)
-    if all(criteria.values()):
-        return {**criteria, "acts_to_avoid_modification": False}
-    return criteria
+        return [True] * len(held)
+    if all(held):
+        return [*held[:-1], False]
+    return held
 
 
 def _draw(dist: dict[str, float], u: float) -> str:
