@@ -14,6 +14,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from goalguard.analysis.correction import add_corrections
 from goalguard.analysis.guarding import goal_guarding_readings, reasoning_comparisons
 from goalguard.analysis.pairs import DECIDED_COMPLIANCE, GAP, complied, gap_between
 from goalguard.analysis.paraphrase import paraphrase_spread
@@ -29,6 +30,7 @@ from goalguard.analysis.results import (
     Proportion,
 )
 from goalguard.analysis.stats import sweep_fit, wilson
+from goalguard.classifiers.calibration import Calibration
 from goalguard.classifiers.labels import JUDGE_ERROR, LABELS
 
 GROUP_KEYS = ["model", "scenario", "variant"]
@@ -48,12 +50,17 @@ def model_kind(model: str) -> ModelKind:
     return "other"
 
 
-def summarize(table: pd.DataFrame) -> AnalysisSummary:
-    """All statistics of a :func:`~goalguard.analysis.table.read_table` table."""
+def summarize(table: pd.DataFrame, calibration: Calibration | None = None) -> AnalysisSummary:
+    """All statistics of a :func:`~goalguard.analysis.table.read_table` table.
+
+    Label rates are also corrected for classifier error with ``calibration`` (default: the
+    shipped heuristic calibration, for labels the heuristic gave; see
+    :mod:`goalguard.analysis.correction`).
+    """
     table = table.assign(complied=complied(table))
-    groups = [
-        summarize_group(group) for _, group in table.groupby(GROUP_KEYS, dropna=False, sort=True)
-    ]
+    cells = [group for _, group in table.groupby(GROUP_KEYS, dropna=False, sort=True)]
+    groups = [summarize_group(cell) for cell in cells]
+    add_corrections(groups, cells, calibration)
     return AnalysisSummary(
         groups=groups,
         n_samples=len(table),

@@ -24,6 +24,7 @@ from goalguard.analysis import Proportion
 from goalguard.analysis.results import ConditionStats
 from goalguard.classifiers.labels import LABELS
 from goalguard.provenance import PROVENANCE_FIELDS
+from goalguard.report.corrected import corrected_section
 from goalguard.report.data import (
     BEHAVIOURS,
     BROWSER_LABELS,
@@ -265,6 +266,7 @@ def _environment() -> Environment:
         "group_title": group_title,
     }
     helpers["paraphrase_section"] = paraphrase_section
+    helpers["corrected_section"] = corrected_section
     env.globals.update(helpers)
     env.globals["provenance_fields"] = PROVENANCE_FIELDS
     return env
