@@ -268,4 +268,8 @@ def read_calibration(path: str | Path) -> Calibration:
 def shipped_heuristic_calibration() -> Calibration | None:
     """The heuristic's calibration on the real test split, as shipped (None if missing)."""
     path = data_path(HEURISTIC_CALIBRATION)
-    return read_calibration(path) if path.is_file() else None
+    if not path.is_file():
+        return None
+    calibration = read_calibration(path)
+    calibration.source = f"goalguard/classifiers/data/{HEURISTIC_CALIBRATION} (shipped)"
+    return calibration

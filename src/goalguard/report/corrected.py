@@ -45,7 +45,7 @@ def corrected_section(correction: Correction | None, gi: int) -> Markup:
         "it (raw) and corrected for its measured sensitivity and specificity (Rogan–Gladen), "
         "with a 95% interval that carries both this run's sampling error and the "
         "calibration counts' uncertainty. Calibration: <code>{}</code> ({}). {}.</p>"
-    ).format(correction.calibration, correction.calibration_file or "shipped", errors)
+    ).format(correction.calibration, correction.calibration_file or "no file", errors)
     rows = Markup("").join(
         Markup("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>").format(
             LABEL_NAMES.get(r.label, r.label),
