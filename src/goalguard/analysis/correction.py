@@ -87,7 +87,9 @@ def error_draws(
     return se, sp
 
 
-def _interval(values: np.ndarray, valid: np.ndarray, bounds: tuple[float, float], level: float):
+def _interval(
+    values: np.ndarray, valid: np.ndarray, bounds: tuple[float, float], level: float
+) -> tuple[float, float, bool]:
     """Quantiles of the valid draws; the whole range when too many draws are undefined."""
     alpha = (1 - level) / 2
     if values.size == 0 or 1 - valid.mean() > alpha:

@@ -98,8 +98,8 @@ def plan(
             seen = (true_need, apparent) if apparent is not None else None
     except (PowerError, CalibrationError) as ex:
         fail(str(ex))
-    if measured is not None and af is None:
-        measured = None
+    if af is None or af.sensitivity is None or af.specificity is None:
+        measured = None  # no usable AF counts: the compliance figure only
     if as_json:
         typer.echo(
             json.dumps(
