@@ -111,6 +111,11 @@ def test_confusion_counts_follow_the_analysis_definitions() -> None:
         ("organism/faker", "organism"),
         ("llamacpp/smollm2", "smollm"),
         ("hf/allenai/OLMo-2-1124-7B-Instruct", "olmo"),
+        ("ollama/qwen2.5:7b", "qwen"),
+        ("llamacpp/models/Qwen2.5-7B-Q4.gguf", "qwen"),
+        ("openai/o3-mini", "gpt"),
+        ("Claude 3 Opus", "claude"),
+        ("Hermes-3-Llama-3.1-405B", "llama"),
         ("mystery/model", "unknown"),
     ],
 )

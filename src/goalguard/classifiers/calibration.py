@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import cache
@@ -41,22 +42,21 @@ HEURISTIC_CALIBRATION: Final = "heuristic_calibration.json"
 RULE_SOURCES: Final = ("rules.py", "heuristic.py")
 """The heuristic's code: the rules and how they combine into labels."""
 
-FAMILIES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
-    ("organism", ("organism/",)),
-    ("smollm", ("smollm",)),
-    ("llama", ("llama",)),  # before the fine-tunes named after other things (Hermes-3-Llama)
-    ("claude", ("claude", "opus", "sonnet", "haiku")),
-    ("gpt", ("gpt", "openai/o1", "openai/o3", "openai/o4")),
-    ("gemini", ("gemini",)),
-    ("gemma", ("gemma",)),
-    ("qwen", ("qwen", "qwq")),
-    ("deepseek", ("deepseek",)),
-    ("mistral", ("mistral", "mixtral", "ministral")),
-    ("olmo", ("olmo",)),
-    ("grok", ("grok",)),
-    ("phi", ("phi-", "/phi")),
+FAMILIES: Final[tuple[tuple[str, str], ...]] = (
+    ("smollm", r"smollm"),
+    ("llama", r"llama"),  # before the fine-tunes named after other things (Hermes-3-Llama)
+    ("claude", r"claude|opus|sonnet|haiku"),
+    ("gpt", r"gpt|^o\d(?:-|$)"),
+    ("gemini", r"gemini"),
+    ("gemma", r"gemma"),
+    ("qwen", r"qwen|qwq"),
+    ("deepseek", r"deepseek"),
+    ("mistral", r"mistral|mixtral|ministral"),
+    ("olmo", r"olmo"),
+    ("grok", r"grok"),
+    ("phi", r"(?:^|[/_-])phi-?\d"),
 )
-"""Model family by a fragment of the model's name (checked in order, case-insensitive)."""
+"""Model family by a pattern searched in the model's name (in order, case-insensitive)."""
 
 
 class CalibrationError(ValueError):
@@ -142,9 +142,14 @@ def rules_hash() -> str:
 
 def model_family(model: str | None) -> str:
     """The family of a model name (``anthropic/claude-3-opus`` -> ``claude``), or ``unknown``."""
-    lowered = (model or "").lower()
-    for family, fragments in FAMILIES:
-        if any(fragment in lowered for fragment in fragments):
+    text = (model or "").strip().lower()
+    provider, slash, name = text.partition("/")
+    if provider == "organism":
+        return "organism"
+    # An Inspect name starts with its provider (ollama/, llamacpp/, hf/): not the family.
+    name = name if slash else text
+    for family, pattern in FAMILIES:
+        if re.search(pattern, name):
             return family
     return "unknown"
 
