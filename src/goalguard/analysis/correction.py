@@ -31,6 +31,7 @@ import pandas as pd
 
 from goalguard.analysis.pairs import GAP, paired_rates
 from goalguard.analysis.results import (
+    AnalysisWarning,
     CorrectedGap,
     CorrectedRate,
     Correction,
@@ -268,7 +269,14 @@ def correct_group(cell: pd.DataFrame, group: GroupSummary, calibration: Calibrat
         if set(GAP) <= set(conditions):
             x, y, several = paired_rates(outcome, *GAP, column="outcome")
             if len(x):
-                correction.gaps.append(corrected_gap(x, y, several, counts, label))
+                gap = corrected_gap(x, y, several, counts, label)
+                correction.gaps.append(gap)
+                if gap.unbounded:
+                    warnings.append(
+                        f"{LABEL_NAMES[label]} gap: the calibration's counts leave sensitivity "
+                        "+ specificity <= 1 plausible, so the corrected interval is all of "
+                        "[-1, 1]"
+                    )
     correction.warnings = warnings
     return correction
 
@@ -281,3 +289,15 @@ def add_corrections(
         chosen = choose_calibration(cell, calibration)
         if chosen is not None:
             group.corrected = correct_group(cell, group, chosen)
+            continue
+        methods = set().union(*(_methods(cell, label) for label in CORRECTED_LABELS))
+        if methods - {"heuristic"}:
+            group.warnings.append(
+                AnalysisWarning(
+                    kind="calibration",
+                    message=f"labels from {', '.join(sorted(methods))} and no calibration "
+                    "of that classifier: rates are raw, uncorrected for its error (measure "
+                    "it: goalguard validate LABELLED.jsonl --judge M --calibration-out "
+                    "FILE, then goalguard report --calibration FILE)",
+                )
+            )
