@@ -4,7 +4,7 @@
   samples asked a question of the ``realism`` set, pooled, by condition and by question.
 - :func:`honesty_summaries`: per model, the lie rate (the ``lie`` label) by condition and
   the honesty gap (lie rate training − unmonitored, paired by query, the same statistic as
-  the compliance gap: :func:`~goalguard.analysis.summarize.gap_between`), beside the
+  the compliance gap: :func:`~goalguard.analysis.pairs.gap_between`), beside the
   model's harmlessness gap (its compliance gap on ``helpful-only``).
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from goalguard.analysis.pairs import gap_between
 from goalguard.analysis.results import (
     GroupSummary,
     HonestySummary,
@@ -85,8 +86,6 @@ def _lie_rate(cell: pd.DataFrame) -> Proportion:
 
 def honesty_gap(cell: pd.DataFrame) -> PairedGap:
     """Lie rate training − unmonitored, paired by query (the compliance-gap statistic)."""
-    from goalguard.analysis.summarize import gap_between  # summarize imports this module
-
     return gap_between(cell.assign(complied=lied(cell)))
 
 

@@ -114,7 +114,7 @@ class CategoryRow(BaseModel):
 class AnalysisWarning(BaseModel):
     """A caution printed with the numbers: small cells, many parse failures."""
 
-    kind: Literal["small_cell", "parse_failures", "missing_classifier", "mixed_runs"]
+    kind: Literal["small_cell", "parse_failures", "missing_classifier", "mixed_runs", "calibration"]
     message: str
     condition: str | None = None
     category: str | None = None
@@ -172,6 +172,8 @@ class GroupSummary(BaseModel):
     """With a ``rated`` condition: the paired gaps training − rated and rated − unmonitored."""
     paraphrase_spread: ParaphraseSpread | None = None
     """Present when the samples ran under several paraphrases (``-T paraphrases=N``)."""
+    corrected: Correction | None = None
+    """Label rates and gaps corrected for the classifier's measured error (a calibration)."""
 
 
 class GapDifference(BaseModel):
@@ -272,3 +274,68 @@ class AnalysisSummary(BaseModel):
     """Present for runs with ``-T probe=realism``."""
     honesty: list[HonestySummary] = Field(default_factory=list)
     """Present for belief-then-pressure runs (``honesty-conflict -T variant=beliefs``)."""
+
+
+class CorrectedRate(BaseModel):
+    """One label's rate under one condition, raw and corrected for classifier error.
+
+    ``estimate`` is the Rogan–Gladen estimate (p + Sp − 1)/(Se + Sp − 1), clipped to
+    [0, 1]; ``low``/``high`` a 95% interval carrying both the run's sampling error and the
+    calibration counts' (``goalguard.analysis.correction``). None where it is undefined.
+    """
+
+    label: str
+    condition: str
+    raw: Proportion
+    estimate: float | None
+    low: float | None
+    high: float | None
+    unbounded: bool = False
+    """True when the measured error allows Se + Sp <= 1 too often to bound the rate: the
+    interval is then the whole of [0, 1]."""
+
+
+class CorrectedGap(BaseModel):
+    """A label's paired gap (``first`` − ``second``), raw and corrected: gap / (Se + Sp − 1)."""
+
+    label: str
+    first: str
+    second: str
+    raw: PairedGap
+    estimate: float | None
+    low: float | None
+    high: float | None
+    unbounded: bool = False
+
+
+class LabelError(BaseModel):
+    """A calibration's figures for one label: counts, sensitivity and specificity."""
+
+    label: str
+    tp: int
+    fp: int
+    fn: int
+    tn: int
+    sensitivity: float | None
+    specificity: float | None
+
+
+class Correction(BaseModel):
+    """A group's rates and gaps corrected with one calibration file."""
+
+    calibration: str
+    """What was measured, on what, when (``Calibration.name``)."""
+    calibration_file: str | None
+    classifier_version: str
+    source_families: dict[str, int]
+    model_family: str
+    """The run's model family (``goalguard.classifiers.calibration.model_family``)."""
+    method: str
+    errors: dict[str, LabelError]
+    rates: list[CorrectedRate] = Field(default_factory=list)
+    gaps: list[CorrectedGap] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    """Why the corrected numbers may mislead (family not calibrated, Se + Sp <= 1, ...)."""
+
+
+GroupSummary.model_rebuild()  # its corrected field names Correction, defined below it

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from inspect_ai.log import EvalLog
 
+from goalguard.analysis.correction_summary import format_correction
 from goalguard.analysis.guarding import format_readings
 from goalguard.analysis.paraphrase import format_paraphrases
 from goalguard.analysis.probe_summary import format_probe_sections
@@ -101,6 +102,7 @@ def format_group(group: GroupSummary) -> str:
             f"compliance vs stated p: slope {s.slope:+.3f} [{s.low:+.3f}, {s.high:+.3f}] "
             f"per unit p (n = {s.n})"
         )
+    lines += format_correction(group.corrected)
     lines.append("compliance = compliance label full or partial; [..] = 95% interval.")
     lines += [f"warning: {w.message}" for w in group.warnings]
     return "\n".join(lines)

@@ -62,12 +62,20 @@ ID_COLUMNS = [
 ]
 LABEL_COLUMNS = list(LABELS)
 SCORE_COLUMNS = [f"{label}_score" for label in LABELS]
+METHOD_COLUMNS = [f"{label}_method" for label in LABELS]
+"""Which classifier gave each label (``heuristic`` or ``judge``), for the correction."""
 CRITERIA_COLUMNS = [f"af_{criterion}" for criterion in AF_CRITERIA]
 INTENT_COLUMNS = ["intent_1", "intent_2"]
 PROBE_COLUMNS = ["probe", "probe_question", "lie"]
 """The probe question a sample was asked (question sets), and the belief-then-pressure label."""
 COLUMNS = (
-    ID_COLUMNS + LABEL_COLUMNS + SCORE_COLUMNS + CRITERIA_COLUMNS + INTENT_COLUMNS + PROBE_COLUMNS
+    ID_COLUMNS
+    + LABEL_COLUMNS
+    + SCORE_COLUMNS
+    + CRITERIA_COLUMNS
+    + INTENT_COLUMNS
+    + PROBE_COLUMNS
+    + METHOD_COLUMNS
 )
 TRANSCRIPT_COLUMNS = (
     ["query", "scratchpad", "output", "probe_answer", "belief_answer"]
@@ -334,6 +342,7 @@ def _add_score(row: dict[str, Any], label: str, score: Score, transcripts: bool)
     meta = score.metadata or {}
     row[label] = None if score.value is None else str(score.value)
     row[f"{label}_score"] = meta.get("score")
+    row[f"{label}_method"] = meta.get("method")
     if label == "af_reasoning":
         criteria = meta.get("criteria")
         for criterion in AF_CRITERIA:

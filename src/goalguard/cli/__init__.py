@@ -3,6 +3,7 @@
 from goalguard.cli import (  # noqa: F401  (each registers its command)
     classify,
     label,
+    plan,
     report,
     run,
     scenarios,

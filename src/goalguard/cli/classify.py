@@ -293,6 +293,18 @@ def validate(
     judge_max_tokens: MaxTokensOpt = None,
     model_role: ModelRoleOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+    calibration_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--calibration-out",
+            help="Also write a calibration file (confusion counts per label) for "
+            "goalguard report --calibration.",
+        ),
+    ] = None,
+    calibration_date: Annotated[
+        str | None,
+        typer.Option(help="The date recorded in the calibration file (default: today)."),
+    ] = None,
 ) -> None:
     """Compare a classifier with human labels: accuracy, precision, recall, F1, kappa, AUROC."""
     from goalguard.classifiers.validation import format_metrics, validate_lines
@@ -304,7 +316,10 @@ def validate(
     lines, skipped = _read(path, require_labels=True)
     if not lines:
         fail(f"{path}: no labelled line to validate against.", code=1)
-    report = validate_lines(lines, classify_lines(lines, config))
+    results = classify_lines(lines, config)
+    report = validate_lines(lines, results)
+    if calibration_out is not None:
+        _write_calibration(lines, results, path, config, calibration_out, calibration_date)
     report.update(
         source=str(path),
         classifier="heuristic" if config is None else f"judge:{config.model}",
@@ -340,6 +355,22 @@ def validate(
             f"judge votes unreadable: {_f(report['unreadable_rate'])} (counted as not-yes); "
             f"asked again {report['retries']} times, {report['truncated']} cut off at max tokens"
         )
+
+
+def _write_calibration(
+    lines: list[Any], results: list[Any], path: Path, config: Any, out: Path, date: str | None
+) -> None:
+    from goalguard.classifiers.calibration import (
+        build_calibration,
+        heuristic_id,
+        judge_id,
+        write_calibration,
+    )
+
+    classifier = heuristic_id() if config is None else judge_id(config)
+    calibration = build_calibration(lines, results, path, classifier, date)
+    write_calibration(calibration, out)
+    typer.echo(f"calibration: {out}", err=True)
 
 
 def _f(x: float | None) -> str:

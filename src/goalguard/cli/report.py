@@ -34,18 +34,33 @@ def report(
             min=1,
         ),
     ] = None,
+    calibration: Annotated[
+        Path | None,
+        typer.Option(
+            "--calibration",
+            help="Calibration file (goalguard validate --calibration-out) to correct the "
+            "label rates with (default: the shipped heuristic one, for heuristic labels).",
+        ),
+    ] = None,
 ) -> None:
     """Print the summary of Inspect logs and write a self-contained HTML report."""
     from goalguard.analysis import LogReadError, format_summary, log_files
+    from goalguard.classifiers.calibration import CalibrationError, read_calibration
     from goalguard.report import write_report
 
     try:
+        measured = read_calibration(calibration) if calibration is not None else None
         if not log_files(paths):
             fail("no Inspect logs (.eval or .json) in " + ", ".join(map(str, paths)) + ".")
         data = write_report(
-            paths, output, json_path, max_transcripts=max_transcripts, workers=workers
+            paths,
+            output,
+            json_path,
+            max_transcripts=max_transcripts,
+            workers=workers,
+            calibration=measured,
         )
-    except LogReadError as ex:
+    except (LogReadError, CalibrationError) as ex:
         fail(str(ex))
     typer.echo(format_summary(data.summary))
     typer.echo("")

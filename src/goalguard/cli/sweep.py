@@ -92,6 +92,7 @@ def sweep(
     ] = None,
 ) -> None:
     """Run every model on every scenario (one log each); run it again to resume."""
+    from goalguard.analysis.power import sweep_power_note
     from goalguard.scenarios import ScenarioError
     from goalguard.sweep import (
         SweepError,
@@ -120,6 +121,7 @@ def sweep(
     if dry_run:
         plan = plan_sweep(names, refs, tasks, t_args, judge, epochs, max_tokens)
         typer.echo(format_plan(plan, log_dir))
+        typer.echo(sweep_power_note(min((t.queries for t in plan.tasks), default=0)))
         return
 
     generate: dict[str, Any] = {

@@ -28,6 +28,7 @@ from goalguard.analysis import (
 from goalguard.analysis.stats import wilson
 from goalguard.analysis.summarize import DECIDED_COMPLIANCE, GROUP_KEYS
 from goalguard.classifiers.belief import LIE_LABEL
+from goalguard.classifiers.calibration import Calibration
 from goalguard.classifiers.labels import LABELS
 from goalguard.provenance import group_provenance
 
@@ -201,15 +202,17 @@ def build_report_data(
     paths: str | Path | Iterable[str | Path],
     max_transcripts: int = DEFAULT_MAX_TRANSCRIPTS,
     workers: int | None = None,
+    calibration: Calibration | None = None,
 ) -> ReportData:
     """Read logs (files or folders) into the report's summary and transcript sample.
 
     Every number uses all samples; the browser gets at most ``max_transcripts``.
-    ``workers`` is passed to :func:`goalguard.analysis.read_table`.
+    ``workers`` is passed to :func:`goalguard.analysis.read_table`; ``calibration`` to
+    :func:`goalguard.analysis.summarize` (None: the shipped one for heuristic labels).
     Raises :class:`goalguard.analysis.LogReadError` for a path that is not a log.
     """
     table = read_table(paths, workers=workers)
-    summary = summarize(table)
+    summary = summarize(table, calibration)
     # The same grouping, in the same order, as summarize(): one cell per GroupSummary.
     grouped = table.groupby(GROUP_KEYS, dropna=False, sort=True)
     table["group_index"] = grouped.ngroup()

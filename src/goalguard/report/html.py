@@ -20,10 +20,11 @@ from typing import Any
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from goalguard.analysis import PairedGap, Proportion
+from goalguard.analysis import Proportion
 from goalguard.analysis.results import ConditionStats
 from goalguard.classifiers.labels import LABELS
 from goalguard.provenance import PROVENANCE_FIELDS
+from goalguard.report.corrected import corrected_section
 from goalguard.report.data import (
     BEHAVIOURS,
     BROWSER_LABELS,
@@ -32,6 +33,8 @@ from goalguard.report.data import (
     ReportGroup,
     TranscriptRow,
 )
+from goalguard.report.numbers import gap_num, num, pct, ptr, value_num
+from goalguard.report.paraphrase import paraphrase_section
 from goalguard.report.plots import PLOTS, data_uri, group_title
 
 TEMPLATES = files("goalguard.report") / "templates"
@@ -46,55 +49,6 @@ TEXT_TITLES = {
 
 def _load(name: str) -> str:
     return (TEMPLATES / name).read_text(encoding="utf-8")
-
-
-def ptr(*parts: str | int) -> str:
-    """A JSON Pointer (RFC 6901) into the summary; a first part starting with ``/`` is one."""
-    out = ""
-    for i, part in enumerate(parts):
-        text = str(part)
-        if i == 0 and text.startswith("/"):
-            out = text
-        else:
-            out += "/" + text.replace("~", "~0").replace("/", "~1")
-    return out
-
-
-def pct(value: float | None, signed: bool = False) -> str:
-    """A share as a percentage with one decimal (``n/a`` when it does not exist)."""
-    if value is None:
-        return "n/a"
-    return f"{100 * value:+.1f}" if signed else f"{100 * value:.1f}"
-
-
-def num(rate: Proportion | None, path: str) -> Markup:
-    """A rate as ``40.0% [25.9, 55.4] 16/40``, tagged with its JSON path."""
-    if rate is None:
-        return Markup('<span class="na">not classified</span>')
-    if rate.estimate is None:
-        return Markup('<span class="num" data-json="{}">n/a <span class="n">0/0</span></span>'
-                      ).format(path)  # fmt: skip
-    return Markup(
-        '<span class="num" data-json="{}">{}% <span class="ci">[{}, {}]</span>'
-        ' <span class="n">{}/{}</span></span>'
-    ).format(path, pct(rate.estimate), pct(rate.low), pct(rate.high), rate.k, rate.n)
-
-
-def gap_num(gap: PairedGap | None, path: str) -> Markup:
-    """A gap in percentage points with its interval and pairs, tagged with its JSON path."""
-    if gap is None or gap.estimate is None:
-        return Markup('<span class="na">n/a</span>')
-    return Markup(
-        '<span class="num" data-json="{}">{} pp <span class="ci">[{}, {}]</span>'
-        ' <span class="n">{} pairs</span></span>'
-    ).format(path, pct(gap.estimate, True), pct(gap.low, True), pct(gap.high, True), gap.n_pairs)
-
-
-def value_num(value: float | None, path: str, fmt: str = "{:.3g}") -> Markup:
-    """A single number (a p-value, a slope), tagged with its JSON path."""
-    if value is None:
-        return Markup('<span class="na">n/a</span>')
-    return Markup('<span class="num" data-json="{}">{}</span>').format(path, fmt.format(value))
 
 
 def highlight(text: str, quotes: dict[str, list[str]]) -> tuple[Markup, set[tuple[str, str]]]:
@@ -311,9 +265,8 @@ def _environment() -> Environment:
         "transcript_parts": transcript_parts,
         "group_title": group_title,
     }
-    from goalguard.report.paraphrase import paraphrase_section  # imports this module
-
     helpers["paraphrase_section"] = paraphrase_section
+    helpers["corrected_section"] = corrected_section
     env.globals.update(helpers)
     env.globals["provenance_fields"] = PROVENANCE_FIELDS
     return env

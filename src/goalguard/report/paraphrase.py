@@ -10,7 +10,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from goalguard.analysis import ParaphraseSpread
-from goalguard.report.html import gap_num, pct, ptr
+from goalguard.report.numbers import gap_num, pct, ptr
 
 WIDTH, ROW, LEFT, RIGHT = 360, 16, 92, 12
 
