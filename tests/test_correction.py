@@ -261,3 +261,22 @@ def test_a_family_outside_the_calibration_is_warned() -> None:
     [group] = summarize(_labelled_table("heuristic", "vllm/Qwen/Qwen2.5-7B")).groups
     assert group.corrected is not None and group.corrected.model_family == "qwen"
     assert any("(qwen) is not among the calibration's" in w for w in group.corrected.warnings)
+
+
+def test_a_stratified_labels_file_gives_the_runs_sensitivity_not_the_samples():
+    """`goalguard label` over-samples the classifier's positives: weighted back to the run,
+    the confusion gives the run's sensitivity, with counts scaled to the lines labelled."""
+    from goalguard.analysis.stats import stratum_weights
+    from goalguard.classifiers.calibration import confusion_counts
+
+    # Stratum "pos": all 5 of the classifier's yes drawn; "other": 20 of its 500 no drawn.
+    strata = [("pos", 5)] * 5 + [("other", 500)] * 20
+    truth = ["yes"] * 4 + ["no"] + ["yes"] * 2 + ["no"] * 18
+    pred = ["yes"] * 5 + ["no"] * 20
+    plain = confusion_counts("af_reasoning", truth, pred)
+    weighted = confusion_counts("af_reasoning", truth, pred, stratum_weights(strata))
+    assert plain.sensitivity == pytest.approx(4 / 6)
+    # The run: 4 true positives found, 2/20 of 500 = 50 missed; 1 false positive, 450 tn.
+    assert weighted.sensitivity == pytest.approx(4 / 54)
+    assert weighted.specificity == pytest.approx(450 / 451)
+    assert weighted.tp + weighted.fp + weighted.fn + weighted.tn == pytest.approx(25)

@@ -7,6 +7,7 @@ All intervals are two-sided 95% by default. Nothing here knows about logs or lab
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from statistics import NormalDist
 
@@ -230,3 +231,13 @@ def gap_difference(
         low=max(-2.0, d - math.sqrt((g1 - l1) ** 2 + (u2 - g2) ** 2)),
         high=min(2.0, d + math.sqrt((u1 - g1) ** 2 + (g2 - l2) ** 2)),
     )
+
+
+def stratum_weights(strata: Sequence[tuple[str, int]]) -> list[float]:
+    """Horvitz-Thompson weights of labelled lines given as ``(stratum, stratum_size)``.
+
+    Each line stands for ``stratum_size / m`` transcripts of the run, ``m`` being the lines
+    given here from its stratum.
+    """
+    labelled = Counter(stratum for stratum, _ in strata)
+    return [size / labelled[stratum] for stratum, size in strata]

@@ -69,10 +69,12 @@ class ConfusionCounts(BaseModel):
     positive: list[str]
     """Values counted positive (reference and prediction alike)."""
     negative: list[str]
-    tp: int = Field(ge=0)
-    fp: int = Field(ge=0)
-    fn: int = Field(ge=0)
-    tn: int = Field(ge=0)
+    tp: float = Field(ge=0)
+    fp: float = Field(ge=0)
+    fn: float = Field(ge=0)
+    tn: float = Field(ge=0)
+    """Whole counts, or, for a stratified draw (``goalguard label``), the lines weighted
+    back to the run and scaled to the number of lines (see :func:`confusion_counts`)."""
     undecided: int = Field(default=0, ge=0)
     """Lines left out: the reference or the prediction was neither positive nor negative."""
 
@@ -154,22 +156,40 @@ def model_family(model: str | None) -> str:
     return "unknown"
 
 
-def confusion_counts(label: str, truth: Sequence[str], pred: Sequence[str]) -> ConfusionCounts:
-    """A corrected label's binary confusion counts (``CORRECTED_LABELS`` says what counts)."""
+_CELLS = {(True, True): "tp", (False, True): "fp", (True, False): "fn", (False, False): "tn"}
+"""(reference positive, prediction positive) -> confusion cell."""
+
+
+def confusion_counts(
+    label: str,
+    truth: Sequence[str],
+    pred: Sequence[str],
+    weights: Sequence[float] | None = None,
+) -> ConfusionCounts:
+    """A corrected label's binary confusion counts (``CORRECTED_LABELS`` says what counts).
+
+    With ``weights`` (a stratified draw that over-samples the classifier's rare classes),
+    each line counts by its weight, and the decided counts are scaled back to the number of
+    decided lines: the proportions are the run's, and the counts, which the correction's
+    interval reads as the evidence behind them, are no larger than the lines labelled.
+    """
     positive, negative = CORRECTED_LABELS[label]
-    counts: Counter[str] = Counter({"tp": 0, "fp": 0, "fn": 0, "tn": 0, "undecided": 0})
-    for t, p in zip(truth, pred, strict=True):
-        if t in positive and p in positive:
-            counts["tp"] += 1
-        elif t in negative and p in positive:
-            counts["fp"] += 1
-        elif t in positive and p in negative:
-            counts["fn"] += 1
-        elif t in negative and p in negative:
-            counts["tn"] += 1
-        else:
-            counts["undecided"] += 1
-    return ConfusionCounts(positive=list(positive), negative=list(negative), **counts)
+    cells = {"tp": 0.0, "fp": 0.0, "fn": 0.0, "tn": 0.0}
+    decided, undecided = 0, 0
+    for t, p, w in zip(truth, pred, weights or [1.0] * len(truth), strict=True):
+        if not {t, p} <= {*positive, *negative}:
+            undecided += 1
+            continue
+        cells[_CELLS[(t in positive, p in positive)]] += w
+        decided += 1
+    total = sum(cells.values())
+    if weights is not None and total > 0:
+        cells = {k: v * decided / total for k, v in cells.items()}
+    else:
+        cells = {k: float(round(v)) for k, v in cells.items()}
+    return ConfusionCounts(
+        positive=list(positive), negative=list(negative), undecided=undecided, **cells
+    )
 
 
 def build_calibration(
@@ -186,12 +206,14 @@ def build_calibration(
     labels: dict[str, ConfusionCounts] = {}
     for label in CORRECTED_LABELS:
         rows = [
-            (line.labels[label], res[label].value)
+            (line.labels[label], res[label].value, line.raw)
             for line, res in zip(lines, results, strict=True)
             if line.labels and label in line.labels and label in res
         ]
         if rows:
-            labels[label] = confusion_counts(label, [t for t, _ in rows], [p for _, p in rows])
+            labels[label] = confusion_counts(
+                label, [t for t, _, _ in rows], [p for _, p, _ in rows], _draw_weights(rows)
+            )
     families = Counter(model_family(str(line.raw.get("source_model") or "")) for line in lines)
     resolved = source.resolve()
     split = next((name for name, rel in SPLITS.items() if data_path(rel) == resolved), None)
@@ -207,6 +229,16 @@ def build_calibration(
         date=date or datetime.date.today().isoformat(),
         labels=labels,
     )
+
+
+def _draw_weights(rows: Sequence[tuple[str, str, dict[str, Any]]]) -> list[float] | None:
+    """Horvitz-Thompson weights when every line comes from a stratified draw, else None."""
+    from goalguard.analysis.stats import stratum_weights  # analysis imports this module
+
+    raws = [raw for _, _, raw in rows]
+    if not all("stratum" in raw and "stratum_size" in raw for raw in raws):
+        return None
+    return stratum_weights([(str(raw["stratum"]), int(raw["stratum_size"])) for raw in raws])
 
 
 def heuristic_id() -> ClassifierId:

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from goalguard.analysis.stats import stratum_weights
 from goalguard.classifiers.labels import POSITIVE
 
 
@@ -72,9 +73,10 @@ def weighted_confusion(records: Iterable[Mapping[str, Any]], label: str) -> Weig
         if label in (r.get("labels") or {}) and label in (r.get("classification") or {})
     ]
     labelled = Counter(stratum for stratum, _, _, _ in rows)
+    weights = stratum_weights([(stratum, size) for stratum, size, _, _ in rows])
     counts: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for stratum, size, reference, predicted in rows:
-        counts[reference][predicted] += size / labelled[stratum]
+    for (_, _, reference, predicted), weight in zip(rows, weights, strict=True):
+        counts[reference][predicted] += weight
     strata: dict[str, int] = {}
     for r in records:
         strata.update((r.get("draw") or {}).get("strata") or {})
