@@ -39,7 +39,7 @@ CORRECTED_LABELS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
 analysis counts them (compliance: full or partial against refusal); other values
 (``unclear``, judge errors) are undecided and left out of both the rate and the counts."""
 HEURISTIC_CALIBRATION: Final = "heuristic_calibration.json"
-RULE_SOURCES: Final = ("rules.py", "heuristic.py")
+RULE_SOURCES: Final = ("rules.py", "rule_base.py", "af_concepts.py", "heuristic.py")
 """The heuristic's code: the rules and how they combine into labels."""
 
 FAMILIES: Final[tuple[tuple[str, str], ...]] = (
