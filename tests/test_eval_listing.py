@@ -162,9 +162,7 @@ def test_a_bad_version_is_rejected_naming_field_and_file(
 
 
 def test_a_variant_cannot_change_the_version(tmp_path: Path) -> None:
-    folder = _folder(
-        tmp_path, variants={"v2": {"description": "Bumps it.", "set": {"version": 2}}}
-    )
+    folder = _folder(tmp_path, variants={"v2": {"description": "Bumps it.", "set": {"version": 2}}})
     with pytest.raises(ScenarioError, match=r"variants\.v2\.set\.version.*cannot change"):
         load_scenario(folder, variant="v2")
 
