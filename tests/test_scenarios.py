@@ -59,7 +59,7 @@ def test_library_holds_every_scenario_with_its_readme() -> None:
     for name in BUILTINS:
         assert read_spec_file(BUILTIN_DIR / name / "scenario.yaml")["name"] == name
         readme = (BUILTIN_DIR / name / "README.md").read_text()
-        assert "What it tests" in readme and "Published result" in readme, name
+        assert "What it tests" in readme and "**Published figures.**" in readme, name
 
 
 def test_required_variants_exist() -> None:

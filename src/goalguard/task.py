@@ -18,6 +18,7 @@ from goalguard.protocol.belief import belief_metadata, belief_solvers
 from goalguard.provenance import sample_inputs, task_provenance
 from goalguard.scenarios import Scenario, ScenarioError, load_scenario, paraphrase_count
 from goalguard.scenarios.probes import ProbeQuestion, probe_metadata
+from goalguard.scenarios.spec import listing_metadata
 
 DEFAULT_SCENARIO = "helpful-only"
 
@@ -176,6 +177,7 @@ def goalguard(
     reworded_prompts = [wording.system_prompt for wording in wordings[1:]]
     return Task(
         name=loaded.name if not variant else f"{loaded.name}_{variant}",
+        version=spec.version,
         dataset=MemoryDataset(samples, name=loaded.name),
         solver=[
             *belief_solvers(loaded),
@@ -201,6 +203,7 @@ def goalguard(
             "paraphrases": count,
             "paraphrase_system_prompts": reworded_prompts,  # paraphrase k at index k - 1
             "belief_system_prompt": loaded.belief_system_prompt,
+            **listing_metadata(spec),
             **task_provenance(spec.model_dump(mode="json"), sample_inputs(samples)),
         },
     )

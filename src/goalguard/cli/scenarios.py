@@ -31,6 +31,8 @@ def _show(scenario: Scenario) -> None:
     title = f"# {spec.name}" + (f" (variant {scenario.variant})" if scenario.variant else "")
     typer.secho(title, bold=True)
     typer.echo(spec.description)
+    paper = f" · paper: {spec.paper}" if spec.paper else ""
+    typer.echo(f"version {spec.version}{paper}")
     typer.echo(f"\nsource: {scenario.source}\n")
     typer.echo(yaml.safe_dump(spec.model_dump(mode="json", exclude={"variants"}), sort_keys=False))
     typer.echo("conditions run: " + ", ".join(c.name for c in scenario.conditions()) + "\n")

@@ -78,6 +78,22 @@ class ScenarioSpec(BaseModel):
 
     name: str = Field(description="the scenario's name, as logged with every sample")
     description: str = Field(description="one line, shown by `goalguard scenarios`")
+    version: int = Field(
+        default=1,
+        ge=1,
+        strict=True,
+        description="a whole number >= 1, raised by 1 whenever a change makes results "
+        "incomparable with earlier runs or breaks the task's parameters (an entry in the "
+        "README's Changelog); passed to Inspect as the task version",
+    )
+    paper: str | None = Field(
+        default=None,
+        description="the publication the scenario relates to (an arXiv URL or a citation), "
+        "for listings; absent when there is none",
+    )
+    tags: list[str] = Field(
+        default_factory=list, description="keywords for listings (e.g. alignment-faking)"
+    )
     developer: str = Field(description="the company the model is told develops it")
     intent_1: str = Field(description="the values the model was trained with (Intent 1)")
     intent_2: str = Field(description="the new objective the developer trains toward (Intent 2)")
@@ -169,6 +185,23 @@ class ScenarioSpec(BaseModel):
         return [*ALWAYS_OFFERED, *(name for name in value if name not in ALWAYS_OFFERED)]
 
 
+def listing_metadata(spec: ScenarioSpec) -> dict[str, Any]:
+    """What an eval listing shows of a scenario (as inspect_evals lists its evals).
+
+    Kept under one ``listing`` key of the Task's metadata: title, one-line description,
+    version, the related paper and tags.
+    """
+    return {
+        "listing": {
+            "title": spec.name,
+            "description": spec.description,
+            "version": spec.version,
+            "paper": spec.paper,
+            "tags": list(spec.tags),
+        }
+    }
+
+
 def _shown(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -229,7 +262,7 @@ def apply_variant(data: dict[str, Any], variant: str | None, source: str) -> dic
         raise ScenarioError(f"{source}: unknown variant '{variant}' (known variants: {known}).")
     overrides = dict((variants[variant] or {}).get("set") or {})
     for key in overrides:
-        if key in ("name", "variants"):
+        if key in ("name", "version", "variants"):
             raise ScenarioError(
                 f"{source}: field 'variants.{variant}.set.{key}': a variant cannot change '{key}'."
             )
