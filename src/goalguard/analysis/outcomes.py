@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from inspect_ai.event import ModelEvent
-from inspect_ai.log import read_eval_log_samples
+from inspect_ai.log import read_eval_log, read_eval_log_samples
 
 from goalguard.analysis.results import AnalysisWarning, ConditionStats, TokenUsage
 from goalguard.classifiers.labels import JUDGE_ERROR, LABELS
@@ -153,40 +153,51 @@ def format_outcomes(conditions: list[ConditionStats], tokens: TokenUsage | None)
 
 @dataclass
 class CallStats:
-    """Model calls of one model across logs: how many, how many were retried, and failed."""
+    """Model calls of one model across logs, and what it took to complete them."""
 
     model: str
     calls: int = 0
-    retried_calls: int = 0
+    """Calls that returned an output."""
+    failed_attempts: int = 0
+    """Attempts that raised (a 429, a 5xx, a dropped connection, a timeout, a malformed
+    reply); Inspect logs each as a model event with an error, then retries the call or, where
+    it does not retry that error, the sample is run again (``samples_rerun``)."""
     retries: int = 0
-    failed_calls: int = 0
+    """Retries Inspect counted inside completed calls (``ModelEvent.retries``)."""
+    samples_rerun: int = 0
+    """Samples of this model's runs that errored and were run again (``retry_on_error``)."""
 
 
 def call_stats(files: Iterable[str]) -> list[CallStats]:
-    """Per model: calls, calls retried at least once, retries in all, calls that failed.
+    """Per model: completed calls, failed attempts, counted retries and samples run again.
 
-    Read from each sample's ``ModelEvent``s (Inspect records a call's retries there), so
-    the scored judge's calls are counted under the judge model's name. Reads every sample's
-    events: meant for a sweep's own logs, not for a quick summary of a large folder.
+    Read from each sample's ``ModelEvent``s, so the judge's calls are counted under the
+    judge model's name. Reads every sample's events: meant for a sweep's own logs, not for a
+    quick summary of a large folder.
     """
     stats: dict[str, CallStats] = {}
     for file in files:
+        model = read_eval_log(file, header_only=True).eval.model
         for sample in read_eval_log_samples(file, all_samples_required=False):
+            rerun = len(sample.error_retries or [])
+            stats.setdefault(model, CallStats(model)).samples_rerun += rerun
             for event in sample.events:
                 if not isinstance(event, ModelEvent):
                     continue
                 s = stats.setdefault(event.model, CallStats(event.model))
-                s.calls += 1
+                if event.error is None:
+                    s.calls += 1
+                else:
+                    s.failed_attempts += 1
                 s.retries += event.retries or 0
-                s.retried_calls += bool(event.retries)
-                s.failed_calls += event.error is not None
     return [stats[model] for model in sorted(stats)]
 
 
 def format_call_stats(stats: list[CallStats]) -> str:
-    """One line per model: ``calls 412, retried 37 (52 retries), failed 0``."""
+    """One line per model: completed calls, failed attempts (retried), samples run again."""
     return "\n".join(
-        f"calls to {s.model}: {s.calls:,}, retried {s.retried_calls:,} "
-        f"({s.retries:,} retries in all), failed {s.failed_calls:,}"
+        f"calls to {s.model}: {s.calls:,} completed; {s.failed_attempts + s.retries:,} failed "
+        "attempt(s) retried"
+        + (f"; {s.samples_rerun:,} sample(s) run again after an error" if s.samples_rerun else "")
         for s in stats
     )
