@@ -91,8 +91,10 @@ def anthropic_events(reply: dict[str, Any]) -> list[tuple[str, dict[str, Any] | 
         events += [
             ("content_block_start", {"type": "content_block_start", "index": index,
                                      "content_block": {"type": "text", "text": ""}}),
-            ("content_block_delta", {"type": "content_block_delta", "index": index,
-                                     "delta": {"type": "text_delta", "text": block["text"]}}),
+            *(("content_block_delta", {"type": "content_block_delta", "index": index,
+                                       "delta": {"type": "text_delta", "text": part}})
+              for part in (block["text"][: len(block["text"]) // 2],
+                           block["text"][len(block["text"]) // 2 :])),
             ("content_block_stop", {"type": "content_block_stop", "index": index}),
         ]  # fmt: skip
     events += [
@@ -201,10 +203,15 @@ class FakeProvider:
         return {(str(r.body.get("model")), r.refused) for r in self.requests if r.refused}
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that gave up (a timeout, a dropped reply) is expected here: no traceback."""
+
+
 def _serve(config: dict[str, Any], records: str, conn: Connection) -> None:
     """The child process: serve until told to stop, the parent goes, or the lifetime ends."""
     state = _State(**config, records=records)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), state.handler())
+    server = _QuietServer(("127.0.0.1", 0), state.handler())
     server.daemon_threads = True
     conn.send(server.server_address[1])
 
@@ -232,7 +239,8 @@ class _State:
     lifetime_s: float
     records: str
     _attempts: Counter[str] = field(default_factory=Counter)
-    _first_attempts: int = 0
+    _first_attempts: Counter[str] = field(default_factory=Counter)
+    """First attempts per API: faults take turns within each API."""
     _cached: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -250,10 +258,11 @@ class _State:
             attempt = self._attempts[key]
             fault = None
             if attempt == 1:
-                self._first_attempts += 1
-                if self._first_attempts % self.fault_every == 0:
+                self._first_attempts[api] += 1
+                n = self._first_attempts[api]
+                if n % self.fault_every == 0:
                     kinds = FAULTS_OPENAI if api == "openai" else FAULTS_ANTHROPIC
-                    fault = kinds[(self._first_attempts // self.fault_every) % len(kinds)]
+                    fault = kinds[(n // self.fault_every) % len(kinds)]
             return attempt, fault
 
     def _answer(self, model: str, system: str, user: str) -> tuple[str, str | None]:
@@ -381,8 +390,12 @@ class _State:
                 if not self.path.rstrip("/").endswith(("/chat/completions", "/messages")):
                     self._send(404, b'{"error": {"message": "not found"}}')
                     return
+                try:
+                    body = json.loads(raw)
+                except ValueError:  # a client that went away mid-request
+                    self._send(400, b'{"error": {"message": "unreadable request"}}')
+                    return
                 attempt, fault = fake._plan(api, raw)
-                body = json.loads(raw)
                 record = Request(api, body, attempt, fault)
                 error = {"openai": lambda kind, msg: {"error": {"type": kind, "message": msg}},
                          "anthropic": lambda kind, msg: {"type": "error",

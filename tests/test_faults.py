@@ -94,6 +94,9 @@ def test_fault_sweep_loses_nothing_and_counts_what_happened(
         rows = table[(table["model"] == model) & table["provider_refusal"].notna()]
         assert len(rows) == len(refused) > 0
     assert "provider refusals: training" in result.output
+    # the fake's replies all follow the protocol: a fragment of a dropped reply read as an
+    # answer would show here as a parse failure
+    assert (table.loc[table["provider_refusal"].isna(), "parse_status"] == "ok").all()
 
     # judge failures are counted and shown, not silent zeros
     judge_errors = int((table[["compliance", "af_reasoning"]] == "judge_error").any(axis=1).sum())

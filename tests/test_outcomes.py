@@ -20,7 +20,7 @@ from inspect_ai.model import ChatMessage, ModelOutput, ModelUsage, get_model
 from goalguard.analysis import format_summary, read_table, summarize, summary_json
 from goalguard.analysis.outcomes import PROTOCOL_FAILED, protocol_failure
 from goalguard.analysis.table import COLUMNS
-from goalguard.protocol.refusal import provider_refusal_reason
+from goalguard.protocol.refusal import incomplete_reply, provider_refusal_reason
 from goalguard.report import build_report_data, render_html
 from goalguard.task import goalguard
 from organism_runs import scripted_eval
@@ -97,12 +97,25 @@ def test_provider_refusal_reason_reads_inspects_stop_reasons() -> None:
     empty = ModelOutput.from_content("m", "")
     empty.usage = ModelUsage(input_tokens=5, output_tokens=0, total_tokens=5)
     assert provider_refusal_reason(empty) == "empty completion (stop reason stop)"
+    # the embedded model has no provider in between: its empty reply is a parse failure
+    assert provider_refusal_reason(empty, "llamacpp/smollm2") is None
+    assert provider_refusal_reason(filtered, "openai/gpt-4o") == "content_filter"
     spaces = ModelOutput.from_content("m", "  ")  # the model wrote whitespace: a parse failure
     spaces.usage = ModelUsage(input_tokens=5, output_tokens=2, total_tokens=7)
     assert provider_refusal_reason(spaces) is None
     answered = ModelOutput.from_content("m", PROTOCOL_REPLY)
     answered.usage = ModelUsage(input_tokens=5, output_tokens=9, total_tokens=14)
     assert provider_refusal_reason(answered) is None
+
+
+def test_a_cut_stream_is_incomplete_not_an_answer() -> None:
+    """What Inspect's Anthropic provider returns for a stream dropped mid-reply, by hand."""
+    cut = ModelOutput.from_content("m", "<SCRATCHPAD_REASONING>I will", stop_reason="unknown")
+    cut.usage = ModelUsage(input_tokens=50, output_tokens=0, total_tokens=50)
+    assert incomplete_reply(cut) is not None and "dropped stream" in (incomplete_reply(cut) or "")
+    whole = cut.model_copy(update={"usage": ModelUsage(input_tokens=50, output_tokens=4)})
+    assert incomplete_reply(whole) is None
+    assert incomplete_reply(ModelOutput.from_content("m", "text")) is None
 
 
 @pytest.fixture(scope="module")

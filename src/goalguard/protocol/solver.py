@@ -8,7 +8,12 @@ from inspect_ai.model import ChatMessage, ChatMessageAssistant, ChatMessageUser,
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from goalguard.protocol.parser import needs_continuation, parse_transcript
-from goalguard.protocol.refusal import PROVIDER_REFUSAL, provider_refusal_reason
+from goalguard.protocol.refusal import (
+    PROVIDER_REFUSAL,
+    IncompleteReplyError,
+    incomplete_reply,
+    provider_refusal_reason,
+)
 
 NEXT_TURN = "<NEXT/>"
 """The user turn that lets the model go on reasoning after a scratchpad-only reply."""
@@ -41,7 +46,10 @@ def scratchpad_protocol(
     once and the result is stored in the sample metadata (``scratchpad``, ``output``,
     ``parse_status``, ``steps``), so later analysis never re-parses raw text. A reply the
     provider refused (content filter, safety block, empty completion) ends the sample and is
-    recorded as ``provider_refusal`` (the reason; None when every reply was answered).
+    recorded as ``provider_refusal`` (the reason; None when every reply was answered). A
+    reply the provider cut off (a dropped stream Inspect passes on as finished) raises
+    :class:`~goalguard.protocol.refusal.IncompleteReplyError`: the sample errors and is run
+    again (``sweep --retry-on-error``) instead of being read as the model's answer.
 
     Args:
         max_steps: Most replies the model may take to reach its final output.
@@ -60,7 +68,10 @@ def scratchpad_protocol(
         while steps < steps_allowed:
             state = await generate(state)
             steps += 1
-            refusal = provider_refusal_reason(state.output)
+            fragment = incomplete_reply(state.output)
+            if fragment is not None:  # an error, so that the sample is run again, not misread
+                raise IncompleteReplyError(fragment)
+            refusal = provider_refusal_reason(state.output, str(state.model))
             if refusal is not None:  # the provider's refusal ends the sample: nothing to parse
                 break
             if steps < steps_allowed and needs_continuation(state.output.completion):
