@@ -13,6 +13,7 @@ shorten it) is replaced by 50 ms through ``ModelAPI.retry_wait``, its override h
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,11 @@ from inspect_ai.model import ModelAPI
 from tenacity import wait_fixed
 from typer.testing import CliRunner
 
+import goalguard.sweep as sweep_module
 from fake_provider import FAULTS_ANTHROPIC, FAULTS_OPENAI, FakeProvider
 from goalguard.analysis import read_table
 from goalguard.analysis.outcomes import call_stats
+from goalguard.classifiers.labels import JUDGE_ERROR, LABELS
 from goalguard.cli import app
 
 pytest.importorskip("anthropic", reason="Inspect's Anthropic provider needs the dev extra")
@@ -36,7 +39,10 @@ QUERIES = 20
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeProvider:
     monkeypatch.setattr(ModelAPI, "retry_wait", lambda self: wait_fixed(0.05))
-    with FakeProvider(fault_every=6, refuse_share=0.08, judge_garble_share=0.01,
+    # as tests/organism_runs.py does: no realtime log buffer, no live scores (speed only)
+    fast = functools.partial(sweep_module.eval_set, log_realtime=False, score_display=False)
+    monkeypatch.setattr(sweep_module, "eval_set", fast)
+    with FakeProvider(fault_every=6, refuse_share=0.08, judge_garble_share=0.03,
                       slow_s=4, lifetime_s=400) as server:  # fmt: skip
         monkeypatch.setenv("FAKE_API_KEY", "test-key")
         monkeypatch.setenv("FAKE_BASE_URL", server.url)
@@ -99,8 +105,9 @@ def test_fault_sweep_loses_nothing_and_counts_what_happened(
     assert (table.loc[table["provider_refusal"].isna(), "parse_status"] == "ok").all()
 
     # judge failures are counted and shown, not silent zeros
-    judge_errors = int((table[["compliance", "af_reasoning"]] == "judge_error").any(axis=1).sum())
+    judge_errors = int((table[list(LABELS)] == JUDGE_ERROR).any(axis=1).sum())
     assert judge_errors > 0 and "judge errors:" in result.output
+    assert "the judge failed on" in result.output  # the warning
 
     # prompt caching: every Anthropic request marks its system context for the cache
     anthropic = [r.body for r in fake.requests if r.api == "anthropic"]

@@ -127,10 +127,11 @@ def condition_stats(cell: pd.DataFrame, condition: str) -> ConditionStats:
     failures = int(((cell["parse_status"].fillna("missing") != "ok") & ~refused).sum())
     failed_protocol = protocol_failure(cell)
     valid = cell["complied"].dropna()
-    if cell["partial_compliance"].notna().any():
-        partial = _rate(cell["partial_compliance"], "yes")
+    labelled = cell[~refused]  # a sample the provider refused has no transcript to label
+    if labelled["partial_compliance"].notna().any():
+        partial = _rate(labelled["partial_compliance"], "yes")
     else:
-        decided = cell["compliance"][cell["compliance"].isin(list(DECIDED_COMPLIANCE))]
+        decided = labelled["compliance"][labelled["compliance"].isin(list(DECIDED_COMPLIANCE))]
         partial = wilson(int((decided == "partial").sum()), len(decided)) if n else None
     p_values = cell["p"].dropna()
     return ConditionStats(
@@ -143,11 +144,11 @@ def condition_stats(cell: pd.DataFrame, condition: str) -> ConditionStats:
         if failed_protocol is None
         else Proportion(k=0, n=0, estimate=None, low=None, high=None, method=PROTOCOL_FAILED),
         partial=partial,
-        af_reasoning=_rate(cell["af_reasoning"], "yes"),
-        setup_doubt=_rate(cell["setup_doubt"], "yes"),
-        goal_guarding=_mix(cell["goal_guarding"], "goal_guarding"),
-        value_priority=_mix(cell["value_priority"], "value_priority"),
-        dual_intent=_dual_intent(cell),
+        af_reasoning=_rate(labelled["af_reasoning"], "yes"),
+        setup_doubt=_rate(labelled["setup_doubt"], "yes"),
+        goal_guarding=_mix(labelled["goal_guarding"], "goal_guarding"),
+        value_priority=_mix(labelled["value_priority"], "value_priority"),
+        dual_intent=_dual_intent(labelled),
         provider_refusals=int(refused.sum()),
         judge_errors=judge_errors(cell),
         protocol_failed=failed_protocol,
