@@ -168,6 +168,7 @@ def sweep(
             batch=batch or None,
             cache_prompt=None if cache_prompt else False,
             attempt_timeout=attempt_timeout,
+            retry_on_error=retry_on_error or None,
         ).items()
         if v is not None
     }
