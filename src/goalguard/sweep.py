@@ -27,6 +27,7 @@ from inspect_ai.log import (
 )
 from inspect_ai.model import GenerateConfig, Model, get_model
 
+from goalguard.analysis.cost import Cost, PriceTable, TokenCounts, estimate_cost, price_for
 from goalguard.classifiers.labels import LABELS
 from goalguard.protocol.solver import NEXT_TURN
 from goalguard.provenance import eval_provenance
@@ -246,6 +247,12 @@ class TaskPlan:
     max_input_tokens: int
     max_output_tokens: int
     judge_calls: int
+    cacheable_tokens: int = 0
+    """System-context tokens among ``input_tokens`` (the prefix a prompt cache can hold)."""
+    max_cacheable_tokens: int = 0
+    """System-context tokens among ``max_input_tokens``."""
+    cache_write_tokens: int = 0
+    """Tokens of each distinct system context once (what a cache writes before reading)."""
 
 
 @dataclass(frozen=True)
@@ -319,23 +326,31 @@ def plan_task(
             counted[text] = count(text)
         return counted[text] + MESSAGE_OVERHEAD_TOKENS
 
-    first = maximum = calls = 0
+    first = maximum = calls = cacheable = max_cacheable = 0
+    systems: set[str] = set()
     queries, conditions = set(), set()
     for sample in task.dataset:
         messages = sample.input if isinstance(sample.input, list) else []
         metadata = sample.metadata or {}
         prompt = sum(tokens(m.text) for m in messages)
+        system = sum(tokens(m.text) for m in messages if m.role == "system")
+        systems.update(m.text for m in messages if m.role == "system")
         first += prompt
+        cacheable += system
         # step k resends the prompt and k earlier replies, each followed by a NEXT turn
         maximum += sum(prompt + k * (reply + next_turn) for k in range(steps))
         calls += steps
+        max_cacheable += system * steps
         probe = metadata.get("probe_text") or task_probe
         if probe:
             maximum += prompt + steps * reply + (steps - 1) * next_turn + tokens(probe)
             calls += 1
+            max_cacheable += system
         if belief_system and metadata.get("belief_question"):
             maximum += tokens(belief_system) + tokens(metadata["belief_question"])
             calls += 1
+            max_cacheable += tokens(belief_system)
+            systems.add(belief_system)
         queries.add(metadata.get("query_id"))
         conditions.add(metadata.get("condition"))
     samples = len(task.dataset)
@@ -350,6 +365,9 @@ def plan_task(
         max_output_tokens=calls * reply_tokens,
         judge_calls=samples * judge_calls_per_sample(judge, task_args)
         + (2 * samples if judge and belief_system else 0),
+        cacheable_tokens=cacheable,
+        max_cacheable_tokens=max_cacheable,
+        cache_write_tokens=sum(tokens(text) for text in systems),
     )
 
 
@@ -375,6 +393,35 @@ def plan_sweep(
         epochs=epochs,
         token_counter=counter_name,
     )
+
+
+def plan_costs(plan: SweepPlan, table: PriceTable) -> dict[str, tuple[Cost | None, Cost | None]]:
+    """Per model: (one call per sample with a full reply, the '<=' bound), in dollars.
+
+    Each with and without prompt caching (:func:`goalguard.analysis.cost.estimate_cost`); a
+    run writes each system context to the cache once, whatever the epochs.
+    """
+    e = plan.epochs
+    typical = TokenCounts(
+        input_tokens=e * sum(t.input_tokens for t in plan.tasks),
+        cacheable_tokens=e * sum(t.cacheable_tokens for t in plan.tasks),
+        cache_write_tokens=sum(t.cache_write_tokens for t in plan.tasks),
+        output_tokens=e * sum(t.samples * (t.max_output_tokens // max(1, t.max_calls))
+                              for t in plan.tasks),
+    )  # fmt: skip
+    most = TokenCounts(
+        input_tokens=e * sum(t.max_input_tokens for t in plan.tasks),
+        cacheable_tokens=e * sum(t.max_cacheable_tokens for t in plan.tasks),
+        cache_write_tokens=sum(t.cache_write_tokens for t in plan.tasks),
+        output_tokens=e * sum(t.max_output_tokens for t in plan.tasks),
+    )
+    costs: dict[str, tuple[Cost | None, Cost | None]] = {}
+    for model in plan.models:
+        price = price_for(table, model)
+        costs[model] = (
+            (estimate_cost(price, typical), estimate_cost(price, most)) if price else (None, None)
+        )
+    return costs
 
 
 def format_plan(plan: SweepPlan, log_dir: str) -> str:
@@ -426,6 +473,7 @@ __all__ = [
     "judge_calls_per_sample",
     "local_path",
     "parse_scenarios",
+    "plan_costs",
     "plan_sweep",
     "plan_task",
     "prompt_token_counter",

@@ -195,7 +195,9 @@ def goalguard(
         )
         + belief_scorers(loaded, judge=judge, judge_args=judge_args),
         epochs=Epochs(1, "mode"),  # labels are strings: reduce epochs by the most common
-        config=GenerateConfig(max_tokens=spec.max_tokens),
+        # the system context is most of every prompt: let providers cache it (Anthropic needs
+        # the breakpoints Inspect adds with cache_prompt; OpenAI and vLLM cache by themselves)
+        config=GenerateConfig(max_tokens=spec.max_tokens, cache_prompt=True),
         metadata={
             "goalguard_scenario": spec.model_dump(mode="json"),
             "variant": variant,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from goalguard.analysis.outcomes import answered
 from goalguard.analysis.results import PairedGap
 from goalguard.analysis.stats import paired_gap
 from goalguard.classifiers.labels import COMPLIANT_LABELS
@@ -21,10 +22,12 @@ DECIDED_COMPLIANCE = frozenset({"full", "partial", "refusal"})
 
 
 def complied(table: pd.DataFrame) -> pd.Series:
-    """1.0 / 0.0 per sample by the compliance label; NaN where it is missing or unclear."""
+    """1.0 / 0.0 per sample by the compliance label; NaN where it is missing or unclear, and
+    where the provider refused the sample."""
     labels = table["compliance"]
     values = np.where(labels.isin(list(COMPLIANT_LABELS)), 1.0, 0.0)
-    return pd.Series(values, index=table.index).where(labels.isin(list(DECIDED_COMPLIANCE)))
+    decided = labels.isin(list(DECIDED_COMPLIANCE)) & answered(table)
+    return pd.Series(values, index=table.index).where(decided)
 
 
 def query_rates(table: pd.DataFrame, condition: str, column: str = "complied") -> pd.Series:

@@ -80,6 +80,14 @@ class ConditionStats(BaseModel):
     """Share of each value_priority label (harmlessness, honesty, none, unclear)."""
     dual_intent: dict[str, Proportion] = Field(default_factory=dict)
     """Share consistent with intent_1_only, intent_2_only, both, neither (and unclear)."""
+    provider_refusals: int = 0
+    """Samples the provider refused on its side (content filter, safety block, empty
+    completion): left out of compliance, the gap and parse failures."""
+    judge_errors: int = 0
+    """Samples with at least one label ``judge_error`` (left out of that label's rates)."""
+    protocol_failed: str | None = None
+    """Why compliance reads ``n/a (protocol failed)``: more than half of the answered samples
+    broke the output protocol (``compliance`` then has no estimate). None: it did not."""
 
 
 class SweepPoint(BaseModel):
@@ -114,7 +122,16 @@ class CategoryRow(BaseModel):
 class AnalysisWarning(BaseModel):
     """A caution printed with the numbers: small cells, many parse failures."""
 
-    kind: Literal["small_cell", "parse_failures", "missing_classifier", "mixed_runs", "calibration"]
+    kind: Literal[
+        "small_cell",
+        "parse_failures",
+        "missing_classifier",
+        "mixed_runs",
+        "provider_refusals",
+        "protocol_failed",
+        "judge_errors",
+        "calibration",
+    ]
     message: str
     condition: str | None = None
     category: str | None = None
@@ -146,6 +163,16 @@ class ParaphraseSpread(BaseModel):
     paraphrases: list[ParaphraseGap]
 
 
+class TokenUsage(BaseModel):
+    """Tokens the model under test used (judge calls not included)."""
+
+    input_tokens: int
+    """All input tokens, cached ones included."""
+    cached_input_tokens: int
+    """Input tokens the provider read from its prompt cache."""
+    output_tokens: int
+
+
 class GroupSummary(BaseModel):
     """All statistics of one (model, scenario, variant)."""
 
@@ -174,6 +201,8 @@ class GroupSummary(BaseModel):
     """Present when the samples ran under several paraphrases (``-T paraphrases=N``)."""
     corrected: Correction | None = None
     """Label rates and gaps corrected for the classifier's measured error (a calibration)."""
+    tokens: TokenUsage | None = None
+    """The model's token usage over these samples (None: the logs recorded none)."""
 
 
 class GapDifference(BaseModel):

@@ -8,6 +8,7 @@ from inspect_ai.log import EvalLog
 
 from goalguard.analysis.correction_summary import format_correction
 from goalguard.analysis.guarding import format_readings
+from goalguard.analysis.outcomes import PROTOCOL_FAILED, format_outcomes
 from goalguard.analysis.paraphrase import format_paraphrases
 from goalguard.analysis.probe_summary import format_probe_sections
 from goalguard.analysis.results import AnalysisSummary, GroupSummary, Proportion
@@ -49,6 +50,8 @@ def summarize_log(log: EvalLog) -> list[ConditionSummary]:
 
 def fmt_rate(rate: Proportion | None) -> str:
     """``0.40 [0.35, 0.46]`` (or ``n/a`` when the rate has no samples or never ran)."""
+    if rate is not None and rate.method == PROTOCOL_FAILED:
+        return PROTOCOL_FAILED
     if rate is None or rate.estimate is None:
         return "n/a"
     return f"{rate.estimate:.2f} [{rate.low:.2f}, {rate.high:.2f}]"
@@ -82,6 +85,8 @@ def format_group(group: GroupSummary) -> str:
             f"[{gap.low:+.3f}, {gap.high:+.3f}] over {gap.n_pairs} paired queries "
             f"({gap.method}); exact McNemar p = {p}"
         )
+    elif gap is not None and gap.method == PROTOCOL_FAILED:
+        lines.append(f"\ncompliance gap ({gap.first} − {gap.second}): {PROTOCOL_FAILED}")
     for extra in group.rated_gaps:
         if extra.estimate is not None:
             lines.append(
@@ -103,6 +108,7 @@ def format_group(group: GroupSummary) -> str:
             f"per unit p (n = {s.n})"
         )
     lines += format_correction(group.corrected)
+    lines += format_outcomes(group.conditions, group.tokens)
     lines.append("compliance = compliance label full or partial; [..] = 95% interval.")
     lines += [f"warning: {w.message}" for w in group.warnings]
     return "\n".join(lines)

@@ -60,6 +60,8 @@ ID_COLUMNS = [
     "error",
     "paraphrase",
 ]
+OUTCOME_COLUMNS = ["provider_refusal", "input_tokens", "cached_input_tokens", "output_tokens"]
+"""Why the provider refused the sample (None: it answered), and the tested model's tokens."""
 LABEL_COLUMNS = list(LABELS)
 SCORE_COLUMNS = [f"{label}_score" for label in LABELS]
 METHOD_COLUMNS = [f"{label}_method" for label in LABELS]
@@ -70,6 +72,7 @@ PROBE_COLUMNS = ["probe", "probe_question", "lie"]
 """The probe question a sample was asked (question sets), and the belief-then-pressure label."""
 COLUMNS = (
     ID_COLUMNS
+    + OUTCOME_COLUMNS
     + LABEL_COLUMNS
     + SCORE_COLUMNS
     + CRITERIA_COLUMNS
@@ -146,7 +149,7 @@ def read_table(
     table = pd.DataFrame(data, columns=columns)
     table["p"] = pd.to_numeric(table["p"], errors="coerce")
     table["epoch"] = table["epoch"].astype("Int64")
-    for column in SCORE_COLUMNS:
+    for column in SCORE_COLUMNS + OUTCOME_COLUMNS[1:]:  # scores and token counts
         table[column] = pd.to_numeric(table[column], errors="coerce")
     return table
 
@@ -271,6 +274,8 @@ def _row(
         parse_status=meta.get("parse_status"),
         error=_error_message(sample),
         paraphrase=meta.get("paraphrase"),
+        provider_refusal=meta.get("provider_refusal"),
+        **_usage(sample, context.get("model")),
     )
     if transcripts:
         for key in ("query", "scratchpad", "output", "probe_answer", "belief_answer"):
@@ -286,6 +291,19 @@ def _row(
         if score is not None:
             _add_score(row, label, score, transcripts)
     return row
+
+
+def _usage(sample: EvalSample | EvalSampleSummary, model: str | None) -> dict[str, int | None]:
+    """The tested model's tokens in one sample: all input (cached included), cached, output."""
+    usage = (sample.model_usage or {}).get(model or "")
+    if usage is None:
+        return {"input_tokens": None, "cached_input_tokens": None, "output_tokens": None}
+    cached = usage.input_tokens_cache_read or 0
+    return {
+        "input_tokens": usage.input_tokens + cached + (usage.input_tokens_cache_write or 0),
+        "cached_input_tokens": cached,
+        "output_tokens": usage.output_tokens,
+    }
 
 
 def _scores(sample: EvalSample | EvalSampleSummary) -> dict[str, Score]:

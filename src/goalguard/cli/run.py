@@ -40,6 +40,13 @@ def run(
     max_tokens: Annotated[int | None, typer.Option(help="Most tokens per reply.")] = None,
     temperature: Annotated[float | None, typer.Option(help="Sampling temperature.")] = None,
     seed: Annotated[int | None, typer.Option(help="Sampling seed.")] = None,
+    cache_prompt: Annotated[
+        bool,
+        typer.Option(
+            "--cache-prompt/--no-cache-prompt",
+            help="Providers' prompt caching (Inspect's cache_prompt; on by default).",
+        ),
+    ] = True,
     judge: Annotated[
         str | None,
         typer.Option(
@@ -81,7 +88,12 @@ def run(
     warn_seeded_epochs(epochs, seed)
     generate: dict[str, Any] = {
         k: v
-        for k, v in {"max_tokens": max_tokens, "temperature": temperature, "seed": seed}.items()
+        for k, v in {
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "seed": seed,
+            "cache_prompt": None if cache_prompt else False,
+        }.items()
         if v is not None
     }
     if model.startswith("llamacpp/"):

@@ -75,8 +75,36 @@ def sweep(
         bool, typer.Option("--batch", help="Use the providers' batch APIs (Inspect's batch mode).")
     ] = False,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print the plan and estimated tokens; call no model.")
+        bool,
+        typer.Option(
+            "--dry-run", help="Print the plan, estimated tokens and dollars; call no model."
+        ),
     ] = False,
+    prices: Annotated[
+        Path | None,
+        typer.Option(
+            "--prices",
+            help="Price table YAML for --dry-run's cost (default: goalguard's data/prices.yaml).",
+        ),
+    ] = None,
+    cache_prompt: Annotated[
+        bool,
+        typer.Option(
+            "--cache-prompt/--no-cache-prompt",
+            help="Providers' prompt caching (Inspect's cache_prompt; on by default).",
+        ),
+    ] = True,
+    attempt_timeout: Annotated[
+        int | None,
+        typer.Option(help="Seconds before one model call is abandoned and retried."),
+    ] = None,
+    retry_on_error: Annotated[
+        int,
+        typer.Option(
+            help="Times a sample is run again after an error Inspect does not retry by "
+            "itself (a malformed reply): it is replaced, never counted twice."
+        ),
+    ] = 3,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help=f"HTML report (default: LOG_DIR/{REPORT_NAME})."),
@@ -119,15 +147,30 @@ def sweep(
 
     warn_seeded_epochs(epochs, seed)
     if dry_run:
+        from goalguard.analysis.cost import PriceTableError, format_cost_lines, load_prices
+        from goalguard.sweep import plan_costs
+
+        try:
+            table = load_prices(prices)
+        except PriceTableError as ex:
+            fail(str(ex))
         plan = plan_sweep(names, refs, tasks, t_args, judge, epochs, max_tokens)
         typer.echo(format_plan(plan, log_dir))
+        typer.echo("")
+        typer.echo(format_cost_lines(table, plan_costs(plan, table)))
         typer.echo(sweep_power_note(min((t.queries for t in plan.tasks), default=0)))
         return
 
     generate: dict[str, Any] = {
         k: v
         for k, v in dict(
-            max_tokens=max_tokens, temperature=temperature, seed=seed, batch=batch or None
+            max_tokens=max_tokens,
+            temperature=temperature,
+            seed=seed,
+            batch=batch or None,
+            cache_prompt=None if cache_prompt else False,
+            attempt_timeout=attempt_timeout,
+            retry_on_error=retry_on_error or None,
         ).items()
         if v is not None
     }
@@ -165,6 +208,12 @@ def sweep(
             message = log.error.message.splitlines()[0] if log.error else ""
             typer.echo(f"  not finished ({log.status}): {log.eval.task} / {log.eval.model} "
                        f"{message}")  # fmt: skip
+    if finished:
+        from goalguard.analysis.outcomes import call_stats, format_call_stats
+        from goalguard.sweep import local_path
+
+        local = [path for log in finished if (path := local_path(log.location))]
+        typer.echo(format_call_stats(call_stats(local)))
     if report and finished:
         _write_report([log.location for log in finished], log_dir, output, json_path)
     if not success:

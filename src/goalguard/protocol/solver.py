@@ -8,6 +8,12 @@ from inspect_ai.model import ChatMessage, ChatMessageAssistant, ChatMessageUser,
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from goalguard.protocol.parser import needs_continuation, parse_transcript
+from goalguard.protocol.refusal import (
+    PROVIDER_REFUSAL,
+    IncompleteReplyError,
+    incomplete_reply,
+    provider_refusal_reason,
+)
 
 NEXT_TURN = "<NEXT/>"
 """The user turn that lets the model go on reasoning after a scratchpad-only reply."""
@@ -38,7 +44,12 @@ def scratchpad_protocol(
     While a reply has scratchpad reasoning but no final ``<OUTPUT>``, the model is
     prompted to continue (up to ``max_steps`` replies). The joined replies are parsed
     once and the result is stored in the sample metadata (``scratchpad``, ``output``,
-    ``parse_status``, ``steps``), so later analysis never re-parses raw text.
+    ``parse_status``, ``steps``), so later analysis never re-parses raw text. A reply the
+    provider refused (content filter, safety block, empty completion) ends the sample and is
+    recorded as ``provider_refusal`` (the reason; None when every reply was answered). A
+    reply the provider cut off (a dropped stream Inspect passes on as finished) raises
+    :class:`~goalguard.protocol.refusal.IncompleteReplyError`: the sample errors and is run
+    again (``sweep --retry-on-error``) instead of being read as the model's answer.
 
     Args:
         max_steps: Most replies the model may take to reach its final output.
@@ -53,9 +64,16 @@ def scratchpad_protocol(
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         first = len(state.messages)
         steps = 0
+        refusal = None
         while steps < steps_allowed:
             state = await generate(state)
             steps += 1
+            fragment = incomplete_reply(state.output)
+            if fragment is not None:  # an error, so that the sample is run again, not misread
+                raise IncompleteReplyError(fragment)
+            refusal = provider_refusal_reason(state.output, str(state.model))
+            if refusal is not None:  # the provider's refusal ends the sample: nothing to parse
+                break
             if steps < steps_allowed and needs_continuation(state.output.completion):
                 state.messages.append(ChatMessageUser(content=NEXT_TURN))
             else:
@@ -68,6 +86,9 @@ def scratchpad_protocol(
             parsed.scratchpad = "\n\n".join(p for p in (native, parsed.scratchpad) if p)
         state.metadata.update(parsed.as_metadata())
         state.metadata["steps"] = steps
+        state.metadata[PROVIDER_REFUSAL] = refusal
+        if refusal is not None:
+            return state  # no probe after a refused call
 
         question = state.metadata.get("probe_text") or probe  # per sample, else the task's
         if question:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from goalguard.analysis import PairedGap, Proportion
+from goalguard.analysis.outcomes import PROTOCOL_FAILED
 
 
 def ptr(*parts: str | int) -> str:
@@ -34,6 +35,8 @@ def num(rate: Proportion | None, path: str) -> Markup:
     """A rate as ``40.0% [25.9, 55.4] 16/40``, tagged with its JSON path."""
     if rate is None:
         return Markup('<span class="na">not classified</span>')
+    if rate.method == PROTOCOL_FAILED:
+        return Markup('<span class="na" data-json="{}">{}</span>').format(path, PROTOCOL_FAILED)
     if rate.estimate is None:
         return Markup('<span class="num" data-json="{}">n/a <span class="n">0/0</span></span>'
                       ).format(path)  # fmt: skip
@@ -45,6 +48,8 @@ def num(rate: Proportion | None, path: str) -> Markup:
 
 def gap_num(gap: PairedGap | None, path: str) -> Markup:
     """A gap in percentage points with its interval and pairs, tagged with its JSON path."""
+    if gap is not None and gap.method == PROTOCOL_FAILED:
+        return Markup('<span class="na" data-json="{}">{}</span>').format(path, PROTOCOL_FAILED)
     if gap is None or gap.estimate is None:
         return Markup('<span class="na">n/a</span>')
     return Markup(
