@@ -29,6 +29,7 @@ from goalguard.analysis.stats import wilson
 from goalguard.analysis.summarize import DECIDED_COMPLIANCE, GROUP_KEYS
 from goalguard.classifiers.belief import LIE_LABEL
 from goalguard.classifiers.labels import LABELS
+from goalguard.intervene.effects import CausalEffect, causal_effects
 from goalguard.provenance import group_provenance
 
 BEHAVIOURS: dict[str, str] = {
@@ -86,6 +87,8 @@ class ReportSummary(AnalysisSummary):
     transcripts_shown: int = 0
     """Transcripts in the HTML browser (a bounded, stratified sample)."""
     transcripts_total: int = 0
+    causal: list[CausalEffect] = Field(default_factory=list)
+    """Each scratchpad edit's paired effect on compliance (``goalguard intervene`` logs)."""
 
 
 @dataclass
@@ -208,6 +211,7 @@ def build_report_data(
     ``workers`` is passed to :func:`goalguard.analysis.read_table`.
     Raises :class:`goalguard.analysis.LogReadError` for a path that is not a log.
     """
+    paths = [paths] if isinstance(paths, str | Path) else list(paths)  # read twice below
     table = read_table(paths, workers=workers)
     summary = summarize(table)
     # The same grouping, in the same order, as summarize(): one cell per GroupSummary.
@@ -237,5 +241,6 @@ def build_report_data(
         honesty=summary.honesty,
         transcripts_shown=len(transcripts),
         transcripts_total=len(table),
+        causal=causal_effects(paths),
     )
     return ReportData(summary=report, transcripts=transcripts)

@@ -311,9 +311,21 @@ def _environment() -> Environment:
         "transcript_parts": transcript_parts,
         "group_title": group_title,
     }
+    from goalguard.report.overview import (
+        causal_for,
+        causal_text,
+        goal_guarding_for,
+        setup_differences,
+    )
     from goalguard.report.paraphrase import paraphrase_section  # imports this module
 
     helpers["paraphrase_section"] = paraphrase_section
+    helpers.update(
+        causal_for=causal_for,
+        causal_text=causal_text,
+        goal_guarding_for=goal_guarding_for,
+        setup_differences=setup_differences,
+    )
     env.globals.update(helpers)
     env.globals["provenance_fields"] = PROVENANCE_FIELDS
     return env
@@ -343,6 +355,7 @@ def render_html(data: ReportData, plots: dict[str, bytes], title: str = "goalgua
         conditions=sorted({t.condition for t in data.transcripts}),
         filters={k: v for k, v in filters.items() if v},
         plots=[(name, data_uri(plots[name]), PLOTS[name][1]) for name in PLOTS if name in plots],
+        forest=data_uri(plots["gap"]) if "gap" in plots else None,
         behaviours=BEHAVIOURS,
         intent_values=LABELS["intent_alignment"],
         text_fields=TEXT_FIELDS,
