@@ -205,3 +205,30 @@ def test_embedded_model_runs_every_edit(originals: dict[str, Path], tmp_path: Pa
         )  # fmt: skip
         assert result.exit_code == 0, (edit, result.output)
         assert "all:" in result.output
+
+
+@pytest.mark.model
+def test_llamacpp_continues_a_final_assistant_message() -> None:
+    """The embedded provider renders a final assistant message as an open assistant turn:
+    the template's prompt for the turns before it, then the prefill, unclosed."""
+    from goalguard.providers.llamacpp import load_model, resolve_gguf
+
+    model = load_model(resolve_gguf("smollm2"), n_ctx=512, n_threads=1)
+    turns = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]
+    plain = model.llm.detokenize(model.render(turns), special=True).decode("utf-8")
+    prefill = "<SCRATCHPAD_REASONING>\nI think"
+    text = model.llm.detokenize(
+        model.render([*turns, {"role": "assistant", "content": prefill}]), special=True
+    ).decode("utf-8")
+    assert text == plain + prefill
+    closed = model.llm.detokenize(
+        model.render(
+            [
+                *turns,
+                {"role": "assistant", "content": "Hello"},
+                {"role": "user", "content": "Again"},
+            ]
+        ),
+        special=True,
+    ).decode("utf-8")
+    assert "Hello<|im_end|>" in closed  # an earlier assistant turn is still closed
