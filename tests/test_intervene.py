@@ -101,7 +101,8 @@ def test_each_inserted_passage_reads_as_af_reasoning(index: int) -> None:
 
 def test_prefill_needs_a_provider_that_continues_it() -> None:
     assert prefill_config("llamacpp/smollm2") == {}
-    assert prefill_config("vllm/Qwen/Qwen2.5-7B")["continue_final_message"] is True
+    assert prefill_config("vllm/Qwen/Qwen2.5-7B") == {}  # Inspect's provider asks for it
+    assert prefill_config("openai-api/local/m")["continue_final_message"] is True
     with pytest.raises(InterventionError, match="provider 'openai'"):
         prefill_config("openai/gpt-4o")
 

@@ -43,11 +43,12 @@ PREFILL_OPTIONS: dict[str, dict[str, Any]] = {
     "llamacpp": {},
     "organism": {},
     "anthropic": {},
-    "vllm": {"continue_final_message": True, "add_generation_prompt": False},
+    "vllm": {},  # Inspect's vLLM and SGLang providers ask for continue_final_message themselves
+    "sglang": {},
     "openai-api": {"continue_final_message": True, "add_generation_prompt": False},
 }
-"""Providers that continue a final assistant message, with the request options that ask
-for it (vLLM's chat API; an ``openai-api/…`` server must be one that honours them)."""
+"""Providers that continue a final assistant message, with the request options that ask for
+it (an ``openai-api/…`` server must be one that honours vLLM's options, as vLLM does)."""
 
 
 class InterventionError(ValueError):
