@@ -4,7 +4,12 @@ and the causal section from ``goalguard intervene`` logs (scripted organism runs
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
+
+from typer.testing import CliRunner
+
+from goalguard.cli import app
 
 
 def test_overview_comes_first_with_one_row_per_run(three_runs: dict[str, Any]) -> None:
@@ -47,3 +52,13 @@ def test_causal_section_leads_with_the_headline(three_runs: dict[str, Any]) -> N
     section = html[html.index('<section id="causal">') :]
     assert "removing the AF reasoning changes compliance by" in section
     assert overall[0].headline() in section
+
+
+def test_report_command_prints_the_causal_headline(
+    three_runs: dict[str, Any], tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(
+        app, ["report", str(Path(three_runs["path"]).parent), "-o", str(tmp_path / "r.html")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "causal, organism/af-causal · helpful-only: removing the AF reasoning" in result.output
