@@ -3,6 +3,7 @@ and the causal section from ``goalguard intervene`` logs (scripted organism runs
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -62,3 +63,23 @@ def test_report_command_prints_the_causal_headline(
     )
     assert result.exit_code == 0, result.output
     assert "causal, organism/af-causal · helpful-only: removing the AF reasoning" in result.output
+
+
+def test_every_overview_and_causal_number_is_in_the_json(three_runs: dict[str, Any]) -> None:
+    """Each data-json path of the overview and the causal section names a value of the
+    report's JSON summary (what --json writes)."""
+    from goalguard.analysis import summary_json
+
+    document = json.loads(summary_json(three_runs["data"].summary))
+    html = three_runs["html"]
+    sections = [
+        html[html.index(f'<section id="{name}">') :].split("</section>")[0]
+        for name in ("overview", "causal")
+    ]
+    paths = [p for section in sections for p in re.findall(r'data-json="([^"]+)"', section)]
+    assert any(p.startswith("/causal/") for p in paths)
+    for path in paths:
+        value: Any = document
+        for part in path.lstrip("/").split("/"):
+            value = value[int(part)] if isinstance(value, list) else value[part]
+        assert value is not None, path
