@@ -30,6 +30,8 @@ def test_overview_comes_first_with_one_row_per_run(three_runs: dict[str, Any]) -
     assert f">{reading}</a>" in table
     assert table.count("remove-af: ") == 1
     assert 'id="overview-forest"' in body
+    # the intervention log is not pooled with the run it came from
+    assert [g.n_samples for g in three_runs["data"].summary.groups] == [24, 24, 24]
 
 
 def test_setup_shows_what_differs_and_keeps_the_rest_a_click_away(
