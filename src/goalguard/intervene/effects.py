@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from inspect_ai.log import read_eval_log_sample_summaries
+from inspect_ai.log import read_eval_log, read_eval_log_sample_summaries
 from pydantic import BaseModel
 
 from goalguard.analysis.results import PairedGap, Proportion
@@ -83,8 +83,6 @@ def _complied(label: str | None) -> float | None:
 
 def causal_effects(paths: str | Path | Iterable[str | Path]) -> list[CausalEffect]:
     """Every edit's paired effect in the intervention logs among ``paths``."""
-    from inspect_ai.log import read_eval_log
-
     # (model, scenario, variant, edit) -> pair key -> arm -> (complied, af, condition, original)
     cells: dict[tuple[str, str | None, str | None, str], dict[str, dict[str, tuple]]] = defaultdict(
         lambda: defaultdict(dict)
