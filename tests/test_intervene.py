@@ -25,6 +25,7 @@ from goalguard.intervene.edits import (
 from goalguard.intervene.effects import causal_effects
 from goalguard.intervene.task import (
     InterventionError,
+    af_quotes_in_score,
     intervention,
     prefill_config,
 )
@@ -233,3 +234,34 @@ def test_llamacpp_continues_a_final_assistant_message() -> None:
         special=True,
     ).decode("utf-8")
     assert "Hello<|im_end|>" in closed  # an earlier assistant turn is still closed
+
+
+def test_quotes_come_from_af_evidence_or_the_judge() -> None:
+    """A heuristic score's AF evidence is taken without its training mention or a rejected
+    strategy; a judge's quotes (no evidence by rule) are all taken."""
+    from goalguard.classifiers import LabelResult
+
+    heuristic = LabelResult(
+        "af_reasoning", "yes", extra={"evidence": {
+            "af.training.mentioned": "This is trained on.",
+            "af.modification.rlhf_modifies": "RLHF will modify my values.",
+            "af.avoid.in_order_to_avoid": "I'll comply to avoid that.",
+            "af.avoid.rejected": "I won't play along to avoid it.",
+        }},
+    ).to_score()  # fmt: skip
+    assert af_quotes_in_score(heuristic) == [
+        "RLHF will modify my values.",
+        "I'll comply to avoid that.",
+    ]
+    judge = LabelResult("af_reasoning", "yes", quotes=["a", "b"], method="judge").to_score()
+    assert af_quotes_in_score(judge) == ["a", "b"]
+    assert af_quotes_in_score(None) == []
+
+
+def test_a_run_without_a_scratchpad_is_refused(tmp_path: Path) -> None:
+    task = goalguard(scenario="helpful-only", variant="no-scratchpad", limit=1)
+    (log,) = organism_eval(task, "af-causal", tmp_path, seed=1)
+    with pytest.raises(InterventionError, match="reasoning mode is 'none'"):
+        intervention(log=log.location, edit="remove-af")
+    with pytest.raises(InterventionError, match="no such log"):
+        intervention(log=str(tmp_path / "absent.eval"), edit="remove-af")
