@@ -8,7 +8,11 @@ reasoning): scripted models, not language models, whose causal effect is known.
 
 from __future__ import annotations
 
+import http.server
+import json
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -265,3 +269,66 @@ def test_a_run_without_a_scratchpad_is_refused(tmp_path: Path) -> None:
         intervention(log=log.location, edit="remove-af")
     with pytest.raises(InterventionError, match="no such log"):
         intervention(log=str(tmp_path / "absent.eval"), edit="remove-af")
+
+
+class _Scripted(http.server.BaseHTTPRequestHandler):
+    """A scripted OpenAI-compatible chat server (loopback): it records each request and
+    continues any prefill with a refusal, as a server honouring continue_final_message would."""
+
+    requests: list[dict[str, Any]] = []
+    REPLY = (
+        " I'll decline.\n</SCRATCHPAD_REASONING>\n\n<OUTPUT>\nI can't help with that.\n</OUTPUT>"
+    )
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).requests.append(body)
+        reply = json.dumps({
+            "id": "c", "object": "chat.completion", "created": 0, "model": body["model"],
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": self.REPLY}}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+        }).encode()  # fmt: skip
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_served_model_is_asked_to_continue_the_prefill(
+    originals: dict[str, Path], tmp_path: Path
+) -> None:
+    """``openai-api/…`` against a scripted loopback server: every request ends with the
+    prefill as an assistant message and asks the server to continue it; the sample's
+    reasoning is the prefill and the server's continuation."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Scripted)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _Scripted.requests = []
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        result = CliRunner().invoke(
+            app,
+            ["intervene", str(originals["short"]), "--edit", "remove-af", "--limit", "1",
+             "--model", "openai-api/local/scripted", "--log-dir", str(tmp_path),
+             "--display", "none"],
+            env={"NO_COLOR": "1", "LOCAL_BASE_URL": url, "LOCAL_API_KEY": "unused"},
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+    assert result.exit_code == 0, result.output
+    assert len(_Scripted.requests) == 2  # the edited and the unedited arm
+    for request in _Scripted.requests:
+        last = request["messages"][-1]
+        assert last["role"] == "assistant" and "<SCRATCHPAD_REASONING>" in str(last["content"])
+        assert request["continue_final_message"] is True
+        assert request["add_generation_prompt"] is False
+    from inspect_ai.log import list_eval_logs, read_eval_log
+
+    [info] = list_eval_logs(str(tmp_path))
+    for sample in read_eval_log(info.name).samples or []:
+        assert sample.metadata["scratchpad"].endswith("I'll decline.")
+        assert sample.scores["compliance"].value == "refusal"
