@@ -50,8 +50,7 @@ def intervene(
 ) -> None:
     """Edit the scratchpads of a run, let the model continue, and measure the change.
 
-    Each chosen sample is continued twice from a prefill: its reasoning edited, and
-    unedited (cut at the same place). The paired change in compliance is the edit's effect.
+    Each chosen sample is continued twice from a prefill, edited and unedited.
     """
     from inspect_ai import eval as inspect_eval
 
