@@ -14,6 +14,7 @@ import pytest
 
 from goalguard.report import write_report
 from organism_runs import report_logs as _report_logs
+from organism_runs import three_run_logs
 
 _real_connect = socket.socket.connect
 
@@ -58,3 +59,13 @@ def report(
         "html": (out / "report.html").read_text(encoding="utf-8"),
         "json": json.loads((out / "summary.json").read_text(encoding="utf-8")),
     }
+
+
+@pytest.fixture(scope="session")
+def three_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A three-run organism report (base, weights-deleted, high-stakes, and a remove-af
+    intervention; see organism_runs.three_run_logs): the page (``path``, ``html``) and data."""
+    root = three_run_logs(tmp_path_factory.mktemp("three-runs"))
+    out = root / "report.html"
+    data = write_report([root], out)
+    return {"data": data, "html": out.read_text(encoding="utf-8"), "path": out}

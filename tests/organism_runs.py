@@ -114,3 +114,19 @@ def report_logs(root: Path) -> dict[str, Path]:
     model = get_model("mockllm/model", custom_outputs=html_reply, memoize=False)
     [mock] = scripted_eval(goalguard(scenario="helpful-only", limit=3), model, root / "mock")
     return {**logs, "mock": Path(mock.location)}
+
+
+def three_run_logs(root: Path) -> Path:
+    """Under ``root``: ``organism/af-causal`` on helpful-only, its weights-deleted and
+    high-stakes variants (12 queries each), and a ``remove-af`` intervention on the base run:
+    the three-run report a new user would read first (scripted organism, no inference)."""
+    from goalguard.intervene.task import intervention
+
+    base = None
+    for variant in (None, "weights-deleted", "high-stakes"):
+        task = goalguard(scenario="helpful-only", variant=variant, limit=12)
+        [log] = organism_eval(task, "af-causal", root / (variant or "base"), seed=5)
+        base = base or Path(log.location)
+    assert base is not None
+    organism_eval(intervention(log=str(base), edit="remove-af"), "af-causal", root / "edit", seed=2)
+    return root

@@ -10,12 +10,14 @@ from pathlib import Path
 from inspect_ai import eval as inspect_eval
 
 from goalguard.provenance import (
+    APPLIED_KEY,
     INPUTS_HASH_KEY,
     MODELS_KEY,
     SPEC_HASH_KEY,
     VERSION_KEY,
     file_sha256,
     log_provenance,
+    spec_hash,
     stable_hash,
 )
 from goalguard.providers.gguf import resolve_gguf
@@ -43,11 +45,32 @@ def test_task_records_version_and_hashes_after_overrides() -> None:
     no_examples = goalguard(scenario="helpful-only", limit=1, examples="false").metadata or {}
     assert base[VERSION_KEY] == importlib.metadata.version("goalguard")
     # The hash is of the spec the log records, so anyone can check it against the log.
-    assert base[SPEC_HASH_KEY] == stable_hash(base["goalguard_scenario"])
+    assert base[SPEC_HASH_KEY] == spec_hash(base["goalguard_scenario"], base[APPLIED_KEY])
     assert base[SPEC_HASH_KEY] == again[SPEC_HASH_KEY]
     assert base[INPUTS_HASH_KEY] == again[INPUTS_HASH_KEY]
     assert no_examples[SPEC_HASH_KEY] != base[SPEC_HASH_KEY]  # a -T override changes it
     assert no_examples[INPUTS_HASH_KEY] != base[INPUTS_HASH_KEY]
+
+
+def test_spec_hash_tells_variants_and_overrides_apart() -> None:
+    """Variants that only replace template blocks (weights-deleted, high-stakes) and -T
+    overrides outside the spec's fields (p, paraphrases, probe) each give their own hash,
+    which can be recomputed from what the log records."""
+    runs = {
+        "base": goalguard(scenario="helpful-only", limit=1),
+        "weights-deleted": goalguard(scenario="helpful-only", limit=1, variant="weights-deleted"),
+        "high-stakes": goalguard(scenario="helpful-only", limit=1, variant="high-stakes"),
+        "paraphrases": goalguard(scenario="helpful-only", limit=1, paraphrases=1),
+        "probe": goalguard(scenario="helpful-only", limit=1, probe="setup-doubt"),
+        "p": goalguard(scenario="oversight-sweep", limit=1, p="0.3"),
+        "p other": goalguard(scenario="oversight-sweep", limit=1, p="0.7"),
+    }
+    hashes = {name: (task.metadata or {})[SPEC_HASH_KEY] for name, task in runs.items()}
+    assert len(set(hashes.values())) == len(hashes), hashes
+    for task in runs.values():
+        meta = task.metadata or {}
+        assert meta[SPEC_HASH_KEY] == spec_hash(meta["goalguard_scenario"], meta[APPLIED_KEY])
+    assert (runs["weights-deleted"].metadata or {})[APPLIED_KEY]["variant"] == "weights-deleted"
 
 
 def test_inspect_eval_log_carries_the_model_facts(tmp_path: Path) -> None:

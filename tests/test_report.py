@@ -152,7 +152,8 @@ def test_page_is_self_contained(report: dict[str, Any]) -> None:
     assert not re.search(r"""(?:src|href)\s*=\s*["'](?!data:|#)""", page)
     assert "url(" not in page and "@import" not in page
     images = re.findall(r'<img src="data:image/png;base64,([^"]+)"', page)
-    assert len(images) == 5  # bars, gap, dual intent, sweep, value priority
+    # the overview's forest plot; then bars, gap, dual intent, sweep, value priority
+    assert len(images) == 6 and images[0] == images[2]
     assert all(base64.b64decode(image).startswith(b"\x89PNG\r\n\x1a\n") for image in images)
     [script] = re.findall(r"<script>(.*?)</script>", page, re.S)
     [policy] = re.findall(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)

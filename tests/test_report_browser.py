@@ -15,11 +15,13 @@ makes a missing browser a failure.
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import json
 import os
 import queue
 import shutil
+import struct
 import subprocess
 import threading
 import time
@@ -218,7 +220,8 @@ def test_report_in_headless_chromium(report_file: Path, tmp_path: Path) -> None:
     assert requested and all(url.startswith(("file:", "data:")) for url in requested), requested
     assert not [e for e in events if e["method"] == "Network.loadingFailed"]
 
-    assert len(state["images"]) == 5  # bars, gap, dual intent, sweep, value priority
+    assert len(state["images"]) == 6  # the overview's gap; bars, gap, dual intent, sweep, value
+    # priority
     assert all(image["ok"] and image["width"] > 300 for image in state["images"]), state
     assert state["scripts"] == 1  # ours; the model's <script> is text
     assert state["elementsInTranscripts"] == 0
@@ -228,6 +231,59 @@ def test_report_in_headless_chromium(report_file: Path, tmp_path: Path) -> None:
     assert filtered["conditions"] == ["unmonitored"]
     assert 0 < filtered["visible"] < state["transcripts"]
     assert filtered["count"] == f"{filtered['visible']} of {state['transcripts']} shown"
+
+
+FIRST_SCREEN = """(() => {
+  const box = id => document.getElementById(id).getBoundingClientRect();
+  const rows = Array.from(document.querySelectorAll("#overview-table tbody tr"));
+  return {height: window.innerHeight, width: window.innerWidth,
+          overview: box("overview").top, table: box("overview-table").bottom,
+          rows: rows.length, lastRow: rows[rows.length - 1].getBoundingClientRect().bottom,
+          forest: box("overview-forest").bottom, forestLoaded:
+            document.querySelector("#overview-forest img").naturalWidth,
+          setup: box("setup").top, numbers: box("numbers").top,
+          openSetups: document.querySelectorAll("details.group-setup[open]").length};
+})()"""
+
+
+def test_first_screen_holds_the_overview(three_runs: dict[str, Any], tmp_path: Path) -> None:
+    """A three-run organism report at 1280x800: the overview table (every run's row) and the
+    forest plot are on the first screen, before the setup, whose full blocks are folded; the
+    page requests nothing but itself, and its screenshot is the viewport's size."""
+    browser = Browser(_chromium(), tmp_path)
+    try:
+        target = browser.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = browser.call("Target.attachToTarget", {"targetId": target, "flatten": True})[
+            "sessionId"
+        ]
+        for domain in ("Page", "Runtime", "Network"):
+            browser.call(f"{domain}.enable", sessionId=session)
+        browser.call("Emulation.setDeviceMetricsOverride",
+                     {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False},
+                     sessionId=session)  # fmt: skip
+        browser.call("Page.navigate", {"url": Path(three_runs["path"]).as_uri()},
+                     sessionId=session)  # fmt: skip
+        browser.wait_for("Page.loadEventFired")
+        screen = _evaluate(browser, session, FIRST_SCREEN)
+        shot = browser.call("Page.captureScreenshot", {"format": "png"}, sessionId=session)
+    finally:
+        browser.close()
+    requested = [
+        e["params"]["request"]["url"]
+        for e in browser.events
+        if e["method"] == "Network.requestWillBeSent"
+    ]
+    assert requested and all(url.startswith(("file:", "data:")) for url in requested), requested
+    assert (screen["width"], screen["height"]) == (1280, 800)
+    assert screen["rows"] == 3
+    assert 0 <= screen["overview"] < screen["lastRow"] <= screen["table"] <= screen["height"]
+    assert screen["forest"] <= screen["height"] and screen["forestLoaded"] > 300
+    assert screen["overview"] < screen["setup"] < screen["numbers"]
+    assert screen["openSetups"] == 0
+    png = base64.b64decode(shot["data"])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", png[16:24]) == (1280, 800)
+    assert len(png) > 20_000  # a page with a table and a plot, not a blank screen
 
 
 def test_missing_browser_skips_unless_required(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -23,7 +23,7 @@ from typer.testing import CliRunner, Result
 from goalguard.analysis.summary import summarize_log
 from goalguard.cli import app
 from goalguard.protocol.solver import NEXT_TURN
-from goalguard.provenance import stable_hash
+from goalguard.provenance import APPLIED_KEY, spec_hash
 from goalguard.providers.gguf import resolve_gguf
 from goalguard.report import build_report_data
 from goalguard.task import goalguard
@@ -73,7 +73,8 @@ def test_embedded_run_produces_paired_log(tmp_path: Path) -> None:
     setup = build_report_data([logs[0]]).summary.groups[0].setup.provenance
     assert setup["gguf_sha256"] == [digest] and setup["seed"] == ["5"]
     assert setup["goalguard"] == [importlib.metadata.version("goalguard")]
-    assert setup["spec_sha256"] == [stable_hash(log.eval.metadata["goalguard_scenario"])]
+    meta = log.eval.metadata
+    assert setup["spec_sha256"] == [spec_hash(meta["goalguard_scenario"], meta[APPLIED_KEY])]
 
 
 def _scripted_faker(

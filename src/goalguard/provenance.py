@@ -24,6 +24,11 @@ if TYPE_CHECKING:
     from inspect_ai.dataset import Sample
 
 SPEC_HASH_KEY = "goalguard_spec_sha256"
+APPLIED_KEY = "goalguard_applied"
+INTERVENTION_KEY = "goalguard_intervention"
+"""Task metadata of a ``goalguard intervene`` log: the edit and the original log. The
+analysis of runs leaves such logs out (they are read by :mod:`goalguard.intervene`)."""
+"""Task metadata: what a variant and the -T overrides apply outside the spec's fields."""
 INPUTS_HASH_KEY = "goalguard_inputs_sha256"
 VERSION_KEY = "goalguard_version"
 MODELS_KEY = "goalguard_models"
@@ -73,11 +78,26 @@ def stable_hash(data: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def task_provenance(spec: Mapping[str, Any], inputs: Iterable[Any]) -> dict[str, str]:
-    """The task metadata entries: goalguard's version, the spec's and the inputs' hashes."""
+def spec_hash(spec: Mapping[str, Any], applied: Mapping[str, Any] | None = None) -> str:
+    """The sha256 of a scenario as run: its spec fields and what is applied outside them.
+
+    A variant's template blocks (``weights-deleted``, ``high-stakes``) and overrides such as
+    ``-T p=…``, ``-T paraphrases=…`` or ``-T probe=…`` leave the spec's fields unchanged, so
+    a hash of the fields alone was the same for runs that differ. Both are recorded in the
+    task metadata (``goalguard_scenario`` and ``goalguard_applied``), so the hash can be
+    checked against the log.
+    """
+    return stable_hash({"spec": dict(spec), "applied": dict(applied or {})})
+
+
+def task_provenance(
+    spec: Mapping[str, Any], inputs: Iterable[Any], applied: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The task metadata entries: goalguard's version, what was applied, the hashes."""
     return {
         VERSION_KEY: package_version("goalguard") or "unknown",
-        SPEC_HASH_KEY: stable_hash(dict(spec)),
+        APPLIED_KEY: dict(applied or {}),
+        SPEC_HASH_KEY: spec_hash(spec, applied),
         INPUTS_HASH_KEY: stable_hash(list(inputs)),
     }
 

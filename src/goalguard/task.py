@@ -206,6 +206,16 @@ def goalguard(
             "paraphrase_system_prompts": reworded_prompts,  # paraphrase k at index k - 1
             "belief_system_prompt": loaded.belief_system_prompt,
             **listing_metadata(spec),
-            **task_provenance(spec.model_dump(mode="json"), sample_inputs(samples)),
+            **task_provenance(
+                spec.model_dump(mode="json"),
+                sample_inputs(samples),
+                applied={
+                    "variant": variant,
+                    "variant_blocks": dict(spec.variants[variant].blocks) if variant else {},
+                    "p": _parse_probabilities(p),
+                    "paraphrases": count,
+                    "probe": probe,
+                },
+            ),
         },
     )

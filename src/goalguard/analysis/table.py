@@ -30,6 +30,7 @@ from inspect_ai.log import (
 from inspect_ai.scorer import Score
 
 from goalguard.classifiers.labels import AF_CRITERIA, LABELS
+from goalguard.provenance import INTERVENTION_KEY
 
 BATCH = 200
 PARALLEL_MIN_BYTES = 64 * 2**20
@@ -131,7 +132,11 @@ def read_table(
     is read (see :func:`latest_logs`).
     """
     columns = _columns(transcripts)
-    logs = latest_logs(log_files(paths))
+    logs = [  # intervention logs are read by goalguard.intervene.effects, not as runs
+        (file, header)
+        for file, header in latest_logs(log_files(paths))
+        if INTERVENTION_KEY not in (header.eval.metadata or {})
+    ]
     # Only the transcript read needs the header again; summaries travel to workers without it.
     jobs = [
         (file, header if transcripts else None, _log_context(file, header), transcripts)

@@ -2,6 +2,7 @@
 
 from goalguard.cli import (  # noqa: F401  (each registers its command)
     classify,
+    intervene,
     label,
     plan,
     report,

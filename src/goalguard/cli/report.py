@@ -63,6 +63,9 @@ def report(
     except (LogReadError, CalibrationError) as ex:
         fail(str(ex))
     typer.echo(format_summary(data.summary))
+    for effect in data.summary.causal:  # goalguard intervene logs among the paths
+        if effect.condition == "all":
+            typer.echo(f"causal, {effect.model} · {effect.scenario}: {effect.headline()}")
     typer.echo("")
     if output is not None:
         typer.echo(f"report: {output}")

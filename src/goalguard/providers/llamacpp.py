@@ -90,11 +90,19 @@ class LoadedModel:
         return int(self.llm.n_ctx())
 
     def render(self, messages: list[dict[str, str]]) -> list[int]:
-        """Apply the GGUF's chat template and tokenize the result."""
+        """Apply the GGUF's chat template and tokenize the result.
+
+        A final assistant message is a prefill: the template renders the messages before it
+        with the assistant's turn opened, and the prefill follows unclosed, so the model
+        continues it.
+        """
+        prefill = ""
+        if messages and messages[-1]["role"] == "assistant":
+            messages, prefill = messages[:-1], messages[-1]["content"]
         formatted = self.formatter(messages=messages)
         return list(
             self.llm.tokenize(
-                formatted.prompt.encode("utf-8"),
+                (formatted.prompt + prefill).encode("utf-8"),
                 add_bos=not formatted.added_special,
                 special=True,
             )

@@ -30,6 +30,7 @@ from goalguard.analysis.summarize import DECIDED_COMPLIANCE, GROUP_KEYS
 from goalguard.classifiers.belief import LIE_LABEL
 from goalguard.classifiers.calibration import Calibration
 from goalguard.classifiers.labels import LABELS
+from goalguard.intervene.effects import CausalEffect, causal_effects
 from goalguard.provenance import group_provenance
 
 BEHAVIOURS: dict[str, str] = {
@@ -87,6 +88,8 @@ class ReportSummary(AnalysisSummary):
     transcripts_shown: int = 0
     """Transcripts in the HTML browser (a bounded, stratified sample)."""
     transcripts_total: int = 0
+    causal: list[CausalEffect] = Field(default_factory=list)
+    """Each scratchpad edit's paired effect on compliance (``goalguard intervene`` logs)."""
 
 
 @dataclass
@@ -211,6 +214,7 @@ def build_report_data(
     :func:`goalguard.analysis.summarize` (None: the shipped one for heuristic labels).
     Raises :class:`goalguard.analysis.LogReadError` for a path that is not a log.
     """
+    paths = [paths] if isinstance(paths, str | Path) else list(paths)  # read twice below
     table = read_table(paths, workers=workers)
     summary = summarize(table, calibration)
     # The same grouping, in the same order, as summarize(): one cell per GroupSummary.
@@ -240,5 +244,6 @@ def build_report_data(
         honesty=summary.honesty,
         transcripts_shown=len(transcripts),
         transcripts_total=len(table),
+        causal=causal_effects(paths),
     )
     return ReportData(summary=report, transcripts=transcripts)

@@ -34,6 +34,12 @@ from goalguard.report.data import (
     TranscriptRow,
 )
 from goalguard.report.numbers import gap_num, num, pct, ptr, value_num
+from goalguard.report.overview import (
+    causal_for,
+    causal_text,
+    goal_guarding_for,
+    setup_differences,
+)
 from goalguard.report.paraphrase import paraphrase_section
 from goalguard.report.plots import PLOTS, data_uri, group_title
 
@@ -267,6 +273,12 @@ def _environment() -> Environment:
     }
     helpers["paraphrase_section"] = paraphrase_section
     helpers["corrected_section"] = corrected_section
+    helpers.update(
+        causal_for=causal_for,
+        causal_text=causal_text,
+        goal_guarding_for=goal_guarding_for,
+        setup_differences=setup_differences,
+    )
     env.globals.update(helpers)
     env.globals["provenance_fields"] = PROVENANCE_FIELDS
     return env
@@ -296,6 +308,7 @@ def render_html(data: ReportData, plots: dict[str, bytes], title: str = "goalgua
         conditions=sorted({t.condition for t in data.transcripts}),
         filters={k: v for k, v in filters.items() if v},
         plots=[(name, data_uri(plots[name]), PLOTS[name][1]) for name in PLOTS if name in plots],
+        forest=data_uri(plots["gap"]) if "gap" in plots else None,
         behaviours=BEHAVIOURS,
         intent_values=LABELS["intent_alignment"],
         text_fields=TEXT_FIELDS,
