@@ -294,21 +294,23 @@ class _State:
         prompt = sum(_tokens(_text(m.get("content"))) for m in messages)
         cached = self._cache_read(system, marked=bool(system))
         completion = 0 if refusal else _tokens(text)
+        choices = max(1, int(body.get("n") or 1))
         return {
             "id": f"chatcmpl-{_digest(user)}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": body.get("model"),
+            # several choices when asked (``n``), as OpenAI and vLLM return them
             "choices": [{
-                "index": 0,
+                "index": index,
                 "message": {"role": "assistant", "content": text},
                 "finish_reason": "content_filter" if refusal == "content_filter" else "stop",
                 "logprobs": None,
-            }],
+            } for index in range(choices)],
             "usage": {
                 "prompt_tokens": prompt,
-                "completion_tokens": completion,
-                "total_tokens": prompt + completion,
+                "completion_tokens": completion * choices,
+                "total_tokens": prompt + completion * choices,
                 "prompt_tokens_details": {"cached_tokens": min(cached, prompt)},
             },
         }, (user if refusal else None)  # fmt: skip

@@ -443,3 +443,22 @@ def test_votes_fall_back_to_single_requests_where_choices_are_not_returned() -> 
     assert first.extra["calls"] == 5 and len(first.extra["votes"]) == 5
     second = anyio.run(judge.label, "setup_doubt", transcript(output="Sure."))
     assert second.extra["calls"] == 5 and judge._batch is False
+
+
+def test_a_failed_batched_call_does_not_switch_the_judge_to_single_requests() -> None:
+    """A batched request that fails (a dropped connection) returns no choices: that says
+    nothing about the provider's support for several, so later labels are batched again
+    (before, one fault made every later vote a request of its own). mockllm stands in."""
+    judge = mock_judge(["ANSWER: yes"] * 20, votes=5)
+    original, failures = judge.model.generate, []
+
+    async def drops_the_first_call(*args: Any, **kwargs: Any) -> Any:
+        if not failures:
+            failures.append(1)
+            raise ConnectionError("connection dropped mid-response")
+        return await original(*args, **kwargs)
+
+    judge.model.generate = drops_the_first_call  # type: ignore[method-assign]
+    result = anyio.run(judge.label, "setup_doubt", transcript())
+    assert failures and len(result.extra["votes"]) == 5
+    assert judge._batch is True

@@ -119,3 +119,12 @@ def test_classify_takes_the_judge_as_the_grader_model_role(tmp_path: Path) -> No
         app, ["classify", str(src), "--judge", "a/b", "--model-role", "grader=c/d"]
     )
     assert both.exit_code == 2 and "name different judges" in both.stderr
+
+
+def test_every_judge_request_asks_the_provider_to_cache_its_prompt():
+    """Votes asked one by one repeat the same prompt; where the provider caches on request
+    (Anthropic's breakpoints), the repeats are billed at the cached price."""
+    config = JudgeConfig(model="anthropic/claude-fake")
+    for label in ("af_reasoning", "compliance"):
+        assert config.generate_config(label).cache_prompt is True
+        assert config.generate_config(label, choices=20).cache_prompt is True

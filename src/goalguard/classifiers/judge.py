@@ -162,6 +162,9 @@ class JudgeConfig:
             num_choices=choices if choices > 1 else None,
             logprobs=True if self.logprobs else None,
             top_logprobs=self.top_logprobs if self.logprobs else None,
+            # votes asked singly (a provider without several choices) repeat one prompt: the
+            # providers that cache on request (Anthropic) then bill it once at full price
+            cache_prompt=True,
         )
 
 
@@ -542,7 +545,10 @@ class Judge:
             first = (await self._request(prompt, label, calls, self.config.max_tokens, votes))[
                 :votes
             ]
-            self._batch = len(first) > 1  # a provider without num_choices: ask singly from now
+            # one choice back for several asked: a provider without num_choices, so ask singly
+            # from now on (a failed call, no choices at all, says nothing about that)
+            if len(first) == 1:
+                self._batch = False
 
         async def settle(choice: _Choice | None) -> None:
             """One vote: asked (if not yet), then asked again while unreadable or cut off."""
