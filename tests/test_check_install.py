@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import platform
+import re
 import subprocess
 import sys
 
@@ -20,7 +21,6 @@ from goalguard.check_install import (
     cpu_features,
     llama_system_info,
 )
-from goalguard.providers.gguf import resolve_gguf
 
 
 def _child(code: str) -> list[str]:
@@ -60,19 +60,17 @@ def test_cpu_features_lists_only_flags_this_cpu_has():
 
 
 @pytest.mark.model
-def test_the_embedded_model_generates_from_a_prompt_of_several_chunks():
-    result = check_generation(resolve_gguf("smollm2"))
-    assert int(result["prompt_tokens"]) > 3 * CHECK_N_BATCH
-    assert int(result["completion_tokens"]) >= 1
-
-
-@pytest.mark.model
 def test_the_install_check_command_passes_and_says_what_it_ran():
     done = subprocess.run(
         [sys.executable, "-m", "goalguard.check_install"], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
-    assert "tokens generated" in done.stdout
+    generated = re.search(
+        r"generation: (\d+) prompt tokens in chunks of (\d+), (\d+) tokens", done.stdout
+    )
+    assert generated, done.stdout
+    prompt_tokens, chunk, completion_tokens = map(int, generated.groups())
+    assert chunk == CHECK_N_BATCH and prompt_tokens > 3 * CHECK_N_BATCH and completion_tokens >= 1
     assert "llama.cpp build: " in done.stdout
 
 
