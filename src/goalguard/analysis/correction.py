@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from goalguard.analysis.outcomes import answered, protocol_failure
 from goalguard.analysis.pairs import GAP, paired_rates
 from goalguard.analysis.results import (
     AnalysisWarning,
@@ -183,11 +184,19 @@ def corrected_gap(
 
 
 def label_outcome(cell: pd.DataFrame, label: str) -> pd.Series:
-    """1.0 / 0.0 per sample by a corrected label's positive and negative values, else NaN."""
+    """1.0 / 0.0 per sample by a corrected label's positive and negative values, else NaN.
+
+    As in the raw rates: samples the provider refused count for no label, and compliance is
+    not read in a condition whose output protocol failed.
+    """
     positive, negative = CORRECTED_LABELS[label]
     values = cell[label]
     ones = pd.Series(np.where(values.isin(list(positive)), 1.0, 0.0), index=cell.index)
-    return ones.where(values.isin(list(positive) + list(negative)))
+    kept = values.isin(list(positive) + list(negative)) & answered(cell)
+    if label == "compliance" and "condition" in cell and "parse_status" in cell:
+        failed = [c for c, rows in cell.groupby("condition") if protocol_failure(rows)]
+        kept &= ~cell["condition"].isin(failed)
+    return ones.where(kept)
 
 
 def _methods(cell: pd.DataFrame, label: str) -> set[str]:

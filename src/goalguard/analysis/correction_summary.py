@@ -9,8 +9,8 @@ from goalguard.analysis.results import CorrectedGap, CorrectedRate, Correction
 def _rate(rate: CorrectedRate) -> tuple[str, str]:
     raw = rate.raw
     shown = "n/a" if raw.estimate is None else f"{raw.estimate:.2f} [{raw.low:.2f}, {raw.high:.2f}]"
-    if rate.estimate is None:
-        return shown, "undefined"
+    if rate.estimate is None:  # no samples to correct, or Se + Sp <= 1
+        return shown, "n/a" if raw.estimate is None else "undefined"
     return shown, f"{rate.estimate:.2f} [{rate.low:.2f}, {rate.high:.2f}]"
 
 
