@@ -30,6 +30,12 @@ def test_overview_comes_first_with_one_row_per_run(three_runs: dict[str, Any]) -
     assert f">{reading}</a>" in table
     assert table.count("remove-af: ") == 1
     assert 'id="overview-forest"' in body
+    # AF reasoning corrected for the heuristic's error (its shipped calibration), with the
+    # same JSON paths as the corrected block below
+    groups = three_runs["data"].summary.groups
+    assert all(g.corrected is not None for g in groups)
+    assert table.count("<br>corrected: ") == 3
+    assert re.search(r'data-json="/groups/\d/corrected/rates/\d+"', table)
     # the intervention log is not pooled with the run it came from
     assert [g.n_samples for g in three_runs["data"].summary.groups] == [24, 24, 24]
 

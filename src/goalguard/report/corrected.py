@@ -23,6 +23,18 @@ def _corrected(estimate: float | None, low: float | None, high: float | None, pa
     ).format(path, pct(estimate, signed), unit, pct(low, signed), pct(high, signed))
 
 
+def corrected_af(correction: Correction | None, gi: int) -> Markup:
+    """The overview's corrected AF-reasoning rate in training (the condition the AF figure is
+    read in): ``31.0% [12.0, 55.0]``; empty without one."""
+    if correction is None:
+        return Markup("")
+    base = ptr("groups", gi, "corrected")
+    for i, r in enumerate(correction.rates):
+        if r.label == "af_reasoning" and r.condition == "training" and r.raw.n:
+            return _corrected(r.estimate, r.low, r.high, ptr(base, "rates", i))
+    return Markup("")
+
+
 def corrected_section(correction: Correction | None, gi: int) -> Markup:
     """The corrected-rates block of one group in the headline numbers (empty without one)."""
     if correction is None:

@@ -24,7 +24,7 @@ from goalguard.analysis import Proportion
 from goalguard.analysis.results import ConditionStats
 from goalguard.classifiers.labels import LABELS
 from goalguard.provenance import PROVENANCE_FIELDS
-from goalguard.report.corrected import corrected_section
+from goalguard.report.corrected import corrected_af, corrected_section
 from goalguard.report.data import (
     BEHAVIOURS,
     BROWSER_LABELS,
@@ -273,6 +273,7 @@ def _environment() -> Environment:
     }
     helpers["paraphrase_section"] = paraphrase_section
     helpers["corrected_section"] = corrected_section
+    helpers["corrected_af"] = corrected_af
     helpers.update(
         causal_for=causal_for,
         causal_text=causal_text,
