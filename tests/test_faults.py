@@ -43,7 +43,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> FakeProvider:
     fast = functools.partial(sweep_module.eval_set, log_realtime=False, score_display=False)
     monkeypatch.setattr(sweep_module, "eval_set", fast)
     with FakeProvider(fault_every=6, refuse_share=0.08, judge_garble_share=0.03,
-                      slow_s=4, lifetime_s=400) as server:  # fmt: skip
+                      slow_s=2.5, lifetime_s=400) as server:  # fmt: skip
         monkeypatch.setenv("FAKE_API_KEY", "test-key")
         monkeypatch.setenv("FAKE_BASE_URL", server.url)
         monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
