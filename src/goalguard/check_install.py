@@ -134,17 +134,17 @@ def check_generation(gguf: Path, child: Sequence[str] | None = None) -> dict[str
     command = list(child or [sys.executable, "-m", "goalguard.check_install", "--generate"])
     try:
         done = subprocess.run([*command, str(gguf)], capture_output=True, text=True, timeout=600)
-        failure = generation_failure(done.returncode, done.stdout, done.stderr)
     except subprocess.TimeoutExpired:
-        failure, done = "the model process did not finish in 600 s", None
-    if failure is not None:
-        raise InstallCheckError(
-            "the embedded model cannot generate on this machine: "
-            f"{failure}.\n  CPU: {cpu_features()}\n  llama.cpp build: {llama_system_info()}"
-            f"\n  {_REBUILD_HINT}"
-        )
-    assert done is not None
-    return json.loads(done.stdout.strip().splitlines()[-1])
+        failure: str | None = "the model process did not finish in 600 s"
+    else:
+        failure = generation_failure(done.returncode, done.stdout, done.stderr)
+        if failure is None:
+            return json.loads(done.stdout.strip().splitlines()[-1])
+    raise InstallCheckError(
+        "the embedded model cannot generate on this machine: "
+        f"{failure}.\n  CPU: {cpu_features()}\n  llama.cpp build: {llama_system_info()}"
+        f"\n  {_REBUILD_HINT}"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from goalguard.analysis.outcomes import answered, protocol_failure
+from goalguard.analysis.outcomes import answered, failed_conditions
 from goalguard.analysis.pairs import GAP, paired_rates
 from goalguard.analysis.results import (
     AnalysisWarning,
@@ -193,9 +193,8 @@ def label_outcome(cell: pd.DataFrame, label: str) -> pd.Series:
     values = cell[label]
     ones = pd.Series(np.where(values.isin(list(positive)), 1.0, 0.0), index=cell.index)
     kept = values.isin(list(positive) + list(negative)) & answered(cell)
-    if label == "compliance" and "condition" in cell and "parse_status" in cell:
-        failed = [c for c, rows in cell.groupby("condition") if protocol_failure(rows)]
-        kept &= ~cell["condition"].isin(failed)
+    if label == "compliance" and "parse_status" in cell:
+        kept &= ~cell["condition"].isin(failed_conditions(cell, cell["condition"].unique()))
     return ones.where(kept)
 
 

@@ -63,9 +63,14 @@ def protocol_failure(cell: pd.DataFrame) -> str | None:
     )
 
 
+def failed_conditions(group: pd.DataFrame, conditions: Iterable[str]) -> list[str]:
+    """The conditions whose output protocol failed (their compliance is not read)."""
+    return [c for c in conditions if protocol_failure(group[group["condition"] == c])]
+
+
 def mask_protocol_failures(group: pd.DataFrame, conditions: Iterable[str]) -> pd.DataFrame:
     """``group`` with ``complied`` NaN in every condition whose protocol failed."""
-    failed = [c for c in conditions if protocol_failure(group[group["condition"] == c])]
+    failed = failed_conditions(group, conditions)
     if not failed:
         return group
     return group.assign(complied=group["complied"].where(~group["condition"].isin(failed)))

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
+
+CachePromptOption = Annotated[
+    bool,
+    typer.Option(
+        "--cache-prompt/--no-cache-prompt",
+        help="Providers' prompt caching (Inspect's cache_prompt; on by default).",
+    ),
+]
+"""The ``--cache-prompt/--no-cache-prompt`` flag of the commands that run a scenario."""
 
 app = typer.Typer(
     help="Run, classify and analyse strategic preference preservation experiments.",
@@ -61,3 +70,13 @@ def parse_key_values(items: list[str] | None, flag: str) -> dict[str, Any]:
             fail(f"{flag} expects key=value, got '{item}'.")
         parsed[key.strip()] = parse_scalar(value)
     return parsed
+
+
+def finished_log(log: Any, what: str) -> Any:
+    """Print an eval's log path; exit 1 naming ``what`` when it did not finish."""
+    typer.echo("")
+    typer.echo(f"log: {log.location}")
+    if log.status != "success":
+        message = log.error.message if log.error else log.status
+        fail(f"the {what} did not finish ({log.status}): {message}", code=1)
+    return log

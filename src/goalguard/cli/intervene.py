@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from goalguard.cli._app import app, fail, parse_key_values
+from goalguard.cli._app import app, fail, finished_log, parse_key_values
 
 
 @app.command()
@@ -92,11 +92,6 @@ def intervene(
         metadata=eval_provenance([chosen]),
         **generate,
     )
-    result = logs[0]
-    typer.echo("")
-    typer.echo(f"log: {result.location}")
-    if result.status != "success":
-        message = result.error.message if result.error else result.status
-        fail(f"the intervention did not finish ({result.status}): {message}", code=1)
+    result = finished_log(logs[0], "intervention")
     for effect in causal_effects([result.location]):
         typer.echo(f"{effect.condition}: {effect.headline()}")

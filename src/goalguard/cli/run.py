@@ -7,7 +7,14 @@ from typing import Annotated, Any
 
 import typer
 
-from goalguard.cli._app import app, fail, parse_key_values, warn_seeded_epochs
+from goalguard.cli._app import (
+    CachePromptOption,
+    app,
+    fail,
+    finished_log,
+    parse_key_values,
+    warn_seeded_epochs,
+)
 from goalguard.provenance import eval_provenance
 from goalguard.providers.gguf import GGUFError, resolve_gguf
 from goalguard.scenarios import ScenarioError
@@ -40,13 +47,7 @@ def run(
     max_tokens: Annotated[int | None, typer.Option(help="Most tokens per reply.")] = None,
     temperature: Annotated[float | None, typer.Option(help="Sampling temperature.")] = None,
     seed: Annotated[int | None, typer.Option(help="Sampling seed.")] = None,
-    cache_prompt: Annotated[
-        bool,
-        typer.Option(
-            "--cache-prompt/--no-cache-prompt",
-            help="Providers' prompt caching (Inspect's cache_prompt; on by default).",
-        ),
-    ] = True,
+    cache_prompt: CachePromptOption = True,
     judge: Annotated[
         str | None,
         typer.Option(
@@ -121,10 +122,5 @@ def run(
         model_roles={"grader": judge} if judge else None,
         **generate,
     )
-    log = logs[0]
-    typer.echo("")
-    typer.echo(f"log: {log.location}")
-    if log.status != "success":
-        message = log.error.message if log.error else log.status
-        fail(f"the run did not finish ({log.status}): {message}", code=1)
+    log = finished_log(logs[0], "run")
     typer.echo(format_summary(summarize(read_table(log.location))))

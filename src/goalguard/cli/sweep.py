@@ -8,7 +8,13 @@ from typing import Annotated, Any
 
 import typer
 
-from goalguard.cli._app import app, fail, parse_key_values, warn_seeded_epochs
+from goalguard.cli._app import (
+    CachePromptOption,
+    app,
+    fail,
+    parse_key_values,
+    warn_seeded_epochs,
+)
 from goalguard.cli.run import TASK_ARGS
 
 DEFAULT_LOG_DIR = "logs/sweep"
@@ -87,13 +93,7 @@ def sweep(
             help="Price table YAML for --dry-run's cost (default: goalguard's data/prices.yaml).",
         ),
     ] = None,
-    cache_prompt: Annotated[
-        bool,
-        typer.Option(
-            "--cache-prompt/--no-cache-prompt",
-            help="Providers' prompt caching (Inspect's cache_prompt; on by default).",
-        ),
-    ] = True,
+    cache_prompt: CachePromptOption = True,
     attempt_timeout: Annotated[
         int | None,
         typer.Option(help="Seconds before one model call is abandoned and retried."),

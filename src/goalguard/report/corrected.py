@@ -14,10 +14,11 @@ from goalguard.report.numbers import gap_num, num, pct, ptr, value_num
 
 
 def _corrected(estimate: float | None, low: float | None, high: float | None, path: str,
-               unit: str = "%", signed: bool = False) -> Markup:  # fmt: skip
-    """A corrected estimate with its interval, tagged with its JSON path."""
+               unit: str = "%", signed: bool = False, empty: bool = False) -> Markup:  # fmt: skip
+    """A corrected estimate with its interval, tagged with its JSON path (``n/a`` with no
+    samples to correct, ``undefined`` where the calibration cannot correct)."""
     if estimate is None:
-        return Markup('<span class="na">undefined</span>')
+        return Markup('<span class="na">{}</span>').format("n/a" if empty else "undefined")
     return Markup(
         '<span class="num" data-json="{}">{}{} <span class="ci">[{}, {}]</span></span>'
     ).format(path, pct(estimate, signed), unit, pct(low, signed), pct(high, signed))
@@ -63,7 +64,7 @@ def corrected_section(correction: Correction | None, gi: int) -> Markup:
             LABEL_NAMES.get(r.label, r.label),
             r.condition,
             num(r.raw, ptr(base, "rates", i, "raw")),
-            _corrected(r.estimate, r.low, r.high, ptr(base, "rates", i)),
+            _corrected(r.estimate, r.low, r.high, ptr(base, "rates", i), empty=not r.raw.n),
         )
         for i, r in enumerate(correction.rates)
     )
