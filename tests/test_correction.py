@@ -282,3 +282,28 @@ def test_a_stratified_labels_file_gives_the_runs_sensitivity_not_the_samples():
     assert weighted.sensitivity == pytest.approx(4 / 54)
     assert weighted.specificity == pytest.approx(450 / 451)
     assert weighted.tp + weighted.fp + weighted.fn + weighted.tn == pytest.approx(25)
+
+
+def test_a_weighted_calibration_corrects_a_run_and_prints_its_counts() -> None:
+    """A calibration from a stratified labels file has fractional counts; the correction,
+    the summary and the report take them as they are."""
+    from goalguard.analysis import format_summary, summarize
+    from goalguard.analysis.stats import stratum_weights
+    from goalguard.classifiers.calibration import confusion_counts
+    from goalguard.report.corrected import corrected_section
+
+    strata = [("pos", 5)] * 5 + [("other", 500)] * 20
+    truth = ["yes"] * 4 + ["no"] + ["yes"] * 2 + ["no"] * 18
+    weighted = confusion_counts(
+        "af_reasoning", truth, ["yes"] * 5 + ["no"] * 20, stratum_weights(strata)
+    )
+    assert not float(weighted.fn).is_integer()
+    shipped = shipped_heuristic_calibration()
+    assert shipped is not None
+    calibration = shipped.model_copy(update={"labels": {"af_reasoning": weighted}})
+    [group] = summarize(_labelled_table("heuristic"), calibration).groups
+    assert group.corrected is not None
+    assert group.corrected.errors["af_reasoning"].fn == pytest.approx(weighted.fn)
+    text = format_summary(summarize(_labelled_table("heuristic"), calibration))
+    assert f"({weighted.tp:.1f}/{weighted.tp + weighted.fn:.1f})" in text
+    assert f"{weighted.tp:.1f}" in str(corrected_section(group.corrected, 0))

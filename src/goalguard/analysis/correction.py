@@ -76,7 +76,12 @@ def rogan_gladen(apparent: float, sensitivity: float, specificity: float) -> flo
     return min(1.0, max(0.0, (apparent + specificity - 1) / j))
 
 
-def _beta(rng: np.random.Generator, k: int, n: int, size: int) -> np.ndarray:
+def format_count(count: float) -> str:
+    """A confusion count as written: whole, or to one decimal when weighted."""
+    return f"{count:.0f}" if float(count).is_integer() else f"{count:.1f}"
+
+
+def _beta(rng: np.random.Generator, k: float, n: float, size: int) -> np.ndarray:
     return rng.beta(k + 0.5, n - k + 0.5, size=size)
 
 

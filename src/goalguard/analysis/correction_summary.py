@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from goalguard.analysis.correction import LABEL_NAMES
+from goalguard.analysis.correction import LABEL_NAMES, format_count
 from goalguard.analysis.results import CorrectedGap, CorrectedRate, Correction
 
 
@@ -43,8 +43,9 @@ def format_correction(correction: Correction | None) -> list[str]:
         sp = "n/a" if error.specificity is None else f"{error.specificity:.2f}"
         name = LABEL_NAMES.get(label, label)
         lines.append(
-            f"  {name}: sensitivity {se} ({error.tp}/{error.tp + error.fn}), "
-            f"specificity {sp} ({error.tn}/{error.tn + error.fp})"
+            f"  {name}: sensitivity {se} ({format_count(error.tp)}/"
+            f"{format_count(error.tp + error.fn)}), specificity {sp} ({format_count(error.tn)}/"
+            f"{format_count(error.tn + error.fp)})"
         )
     header = f"  {'label':<14}{'condition':<13}{'raw [95% CI]':<22}{'corrected [95% CI]':<22}"
     lines += [header]

@@ -341,10 +341,11 @@ class LabelError(BaseModel):
     """A calibration's figures for one label: counts, sensitivity and specificity."""
 
     label: str
-    tp: int
-    fp: int
-    fn: int
-    tn: int
+    tp: float
+    fp: float
+    fn: float
+    tn: float
+    """Whole counts, or weighted ones from a stratified labels file (see ConfusionCounts)."""
     sensitivity: float | None
     specificity: float | None
 

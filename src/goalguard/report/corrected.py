@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from goalguard.analysis.correction import LABEL_NAMES
+from goalguard.analysis.correction import LABEL_NAMES, format_count
 from goalguard.analysis.results import Correction
 from goalguard.report.numbers import gap_num, num, pct, ptr, value_num
 
@@ -45,11 +45,11 @@ def corrected_section(correction: Correction | None, gi: int) -> Markup:
         Markup("{}: sensitivity {} ({}/{}), specificity {} ({}/{})").format(
             LABEL_NAMES.get(label, label),
             value_num(e.sensitivity, ptr(base, "errors", label, "sensitivity"), "{:.3f}"),
-            e.tp,
-            e.tp + e.fn,
+            format_count(e.tp),
+            format_count(e.tp + e.fn),
             value_num(e.specificity, ptr(base, "errors", label, "specificity"), "{:.3f}"),
-            e.tn,
-            e.tn + e.fp,
+            format_count(e.tn),
+            format_count(e.tn + e.fp),
         )  # fmt: skip
         for label, e in correction.errors.items()
     )
